@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config"
+
+export default defineConfig({
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    // Tests share one Postgres server and a 2-core machine; files run two at a time.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } }
+  }
+})
