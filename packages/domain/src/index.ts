@@ -1,1 +1,8 @@
-export {}
+export * from "./Ids.ts"
+export * from "./Value.ts"
+export * from "./Problem.ts"
+export * from "./Verdict.ts"
+export * from "./Step.ts"
+export * from "./Run.ts"
+export * from "./Errors.ts"
+export * from "./Hash.ts"

@@ -1,0 +1,25 @@
+import { Schema } from "effect"
+
+/** A record of an input file that could not be used: names the file, line and field. */
+export class InputError extends Schema.TaggedError<InputError>()("InputError", {
+  file: Schema.String,
+  line: Schema.optional(Schema.Number),
+  field: Schema.optional(Schema.String),
+  reason: Schema.String
+}) {
+  override get message(): string {
+    const where = [this.file, this.line !== undefined ? `line ${this.line}` : undefined, this.field]
+      .filter((x) => x !== undefined)
+      .join(": ")
+    return `${where}: ${this.reason}`
+  }
+}
+
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  what: Schema.String,
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `${this.what} not found: ${this.id}`
+  }
+}

@@ -1,0 +1,66 @@
+import { Schema } from "effect"
+import { ProblemId, SuiteId } from "./Ids.ts"
+
+export const ProblemKind = Schema.Literal("function", "stdio")
+export type ProblemKind = typeof ProblemKind.Type
+
+export const TestOrigin = Schema.Literal("dataset", "llm", "mutation")
+export type TestOrigin = typeof TestOrigin.Type
+
+/**
+ * `call`: evaluate `entryPoint(<args>)` in the candidate's process and compare the returned
+ * value with `expected`, a Python expression evaluated apart from the candidate (it never
+ * enters the candidate's process). `args` is the source text of the argument list.
+ */
+export class CallTest extends Schema.TaggedClass<CallTest>()("call", {
+  args: Schema.String,
+  expected: Schema.String,
+  atol: Schema.optional(Schema.Number)
+}) {}
+
+/** A statement the dataset gives that is not of the form `assert f(...) == expected`. */
+export class AssertTest extends Schema.TaggedClass<AssertTest>()("assert", {
+  source: Schema.String
+}) {}
+
+/** Feed `input` on stdin; compare stdout with `output` after trimming trailing whitespace per line. */
+export class StdioTest extends Schema.TaggedClass<StdioTest>()("stdio", {
+  input: Schema.String,
+  output: Schema.String
+}) {}
+
+export const Test = Schema.Union(CallTest, AssertTest, StdioTest)
+export type Test = typeof Test.Type
+
+export class TestCase extends Schema.Class<TestCase>("TestCase")({
+  test: Test,
+  origin: TestOrigin
+}) {}
+
+export class Problem extends Schema.Class<Problem>("Problem")({
+  id: ProblemId,
+  dataset: Schema.String,
+  taskId: Schema.String,
+  split: Schema.String,
+  kind: ProblemKind,
+  statement: Schema.String,
+  /** Function name the tests call (function problems). */
+  entryPoint: Schema.optional(Schema.String),
+  /** Signature or starter code shown to the model. */
+  signature: Schema.optional(Schema.String),
+  reference: Schema.optional(Schema.String),
+  /** Code run before tests (MBPP `test_setup_code` / `test_imports`). */
+  setup: Schema.optional(Schema.String),
+  /** Tests the search may see and run. */
+  visibleTests: Schema.Array(Test),
+  /** Tests that only score a final answer; never shown to or run by search. */
+  heldOutTests: Schema.Array(Test),
+  atol: Schema.optional(Schema.Number)
+}) {}
+
+export class TestSuite extends Schema.Class<TestSuite>("TestSuite")({
+  id: SuiteId,
+  problemId: ProblemId,
+  generator: Schema.String,
+  cases: Schema.Array(TestCase)
+}) {}

@@ -1,0 +1,37 @@
+import { Schema } from "effect"
+
+export const VerdictStatus = Schema.Literal(
+  "passed",
+  "failed",
+  "timeout",
+  "runtime_error",
+  "compile_error",
+  "memory_exceeded",
+  "output_limit",
+  "killed"
+)
+export type VerdictStatus = typeof VerdictStatus.Type
+
+export class Verdict extends Schema.Class<Verdict>("Verdict")({
+  status: VerdictStatus,
+  /** Value (repr, truncated) the candidate produced, for failed tests. */
+  seen: Schema.optional(Schema.String),
+  /** Exception type and message, for errors. */
+  error: Schema.optional(Schema.String),
+  ms: Schema.Number
+}) {}
+
+export class Execution extends Schema.Class<Execution>("Execution")({
+  compiled: Schema.Boolean,
+  verdicts: Schema.Array(Verdict),
+  passed: Schema.Number,
+  total: Schema.Number,
+  ms: Schema.Number
+}) {
+  get passRatio(): number {
+    return this.total === 0 ? 0 : this.passed / this.total
+  }
+  get allPassed(): boolean {
+    return this.total > 0 && this.passed === this.total
+  }
+}

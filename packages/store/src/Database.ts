@@ -1,0 +1,73 @@
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { PgClient } from "@effect/sql-pg"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import { fileURLToPath } from "node:url"
+import * as PgliteClient from "./PgliteClient.ts"
+
+/** The top-level `migrations/` folder of the repository. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../migrations", import.meta.url))
+
+export const DEFAULT_DATA_DIR = ".o1coder/db"
+
+/** Plain `NNNN_name.sql` files, applied in order, each in the migrator's transaction. */
+export const sqlFileLoader = (directory: string): Migrator.Loader =>
+  Effect.try({
+    try: () =>
+      NodeFs.readdirSync(directory)
+        .map((file) => file.match(/^(\d+)_([^.]+)\.sql$/))
+        .filter((m): m is RegExpMatchArray => m !== null)
+        .map((m): Migrator.ResolvedMigration => [
+          Number(m[1]),
+          m[2]!,
+          Effect.succeed(
+            Effect.flatMap(SqlClient.SqlClient, (sql) =>
+              sql.unsafe(NodeFs.readFileSync(NodePath.join(directory, m[0]), "utf8")).raw
+            )
+          )
+        ])
+        .sort(([a], [b]) => a - b),
+    catch: (e) => new Migrator.MigrationError({ reason: "failed", message: `Cannot read ${directory}: ${e}` })
+  })
+
+export const migrate = Migrator.make({})({ loader: sqlFileLoader(MIGRATIONS_DIR) })
+
+export type DatabaseTarget =
+  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted<string> }
+  | { readonly _tag: "Pglite"; readonly dataDir: string | undefined }
+
+/** `DATABASE_URL` selects a Postgres server; otherwise embedded PGlite in `O1CODER_DATA_DIR`. */
+export const targetFromConfig: Config.Config<DatabaseTarget> = Config.all({
+  url: Config.option(Config.redacted("DATABASE_URL")),
+  dataDir: Config.string("O1CODER_DATA_DIR").pipe(Config.withDefault(DEFAULT_DATA_DIR))
+}).pipe(
+  Config.map(({ dataDir, url }) =>
+    Option.match(Option.filter(url, (u) => Redacted.value(u) !== ""), {
+      onNone: (): DatabaseTarget => ({ _tag: "Pglite", dataDir }),
+      onSome: (url): DatabaseTarget => ({ _tag: "Postgres", url })
+    })
+  )
+)
+
+export const describeTarget = (target: DatabaseTarget): string =>
+  target._tag === "Postgres"
+    ? `postgres ${Redacted.value(target.url).replace(/\/\/[^@/]*@/, "//***@")}`
+    : `pglite ${target.dataDir ?? "(in memory)"}`
+
+const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown> => {
+  if (target._tag === "Postgres") {
+    return PgClient.layer({ url: target.url })
+  }
+  if (target.dataDir !== undefined) NodeFs.mkdirSync(target.dataDir, { recursive: true })
+  return PgliteClient.layer({ dataDir: target.dataDir })
+}
+
+/** One SqlClient for the whole program, migrated at start-up. */
+export const layer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown> =>
+  Layer.effectDiscard(migrate).pipe(Layer.provideMerge(clientLayer(target)))
+
+export const layerFromConfig: Layer.Layer<SqlClient.SqlClient, unknown> = Layer.unwrapEffect(
+  Effect.map(targetFromConfig, layer)
+)

@@ -1,0 +1,45 @@
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Effect, Layer, Redacted } from "effect"
+import pg from "pg"
+import * as Database from "./Database.ts"
+
+/**
+ * Real databases for tests: a fresh Postgres database per layer (created on the server named by
+ * `O1CODER_TEST_PG_URL`, default the local trust-auth server, and dropped afterwards), or an
+ * in-memory PGlite. Both are migrated like the program's own.
+ */
+export const PG_ADMIN_URL = process.env.O1CODER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
+
+const admin = <A>(f: (client: pg.Client) => Promise<A>) =>
+  Effect.promise(async () => {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL })
+    await client.connect()
+    try {
+      return await f(client)
+    } finally {
+      await client.end()
+    }
+  })
+
+export const freshPostgresUrl = Effect.acquireRelease(
+  Effect.gen(function* () {
+    const name = `o1test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+    yield* admin((c) => c.query(`CREATE DATABASE ${name}`))
+    const url = new URL(PG_ADMIN_URL)
+    url.pathname = `/${name}`
+    return { name, url: url.toString() }
+  }),
+  ({ name }) => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).pipe(Effect.ignore)
+)
+
+export const postgres: Layer.Layer<SqlClient.SqlClient, unknown> = Layer.unwrapScoped(
+  Effect.map(freshPostgresUrl, ({ url }) => Database.layer({ _tag: "Postgres", url: Redacted.make(url) }))
+)
+
+export const pglite: Layer.Layer<SqlClient.SqlClient, unknown> = Database.layer({ _tag: "Pglite", dataDir: undefined })
+
+/** Both backends, for suites that must hold on each. */
+export const backends = [
+  { name: "pglite", layer: pglite },
+  { name: "postgres", layer: postgres }
+] as const
