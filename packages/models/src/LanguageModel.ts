@@ -1,0 +1,55 @@
+import { Context, Schema } from "effect"
+import type { Effect } from "effect"
+
+export class SamplingOptions extends Schema.Class<SamplingOptions>("SamplingOptions")({
+  n: Schema.optionalWith(Schema.Number, { default: () => 1 }),
+  stop: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  temperature: Schema.optionalWith(Schema.Number, { default: () => 0.8 }),
+  topP: Schema.optionalWith(Schema.Number, { default: () => 0.95 }),
+  topK: Schema.optionalWith(Schema.Number, { default: () => 40 }),
+  maxTokens: Schema.optionalWith(Schema.Number, { default: () => 512 }),
+  seed: Schema.optional(Schema.Number),
+  logprobs: Schema.optionalWith(Schema.Boolean, { default: () => false })
+}) {}
+
+export class Completion extends Schema.Class<Completion>("Completion")({
+  text: Schema.String,
+  finishReason: Schema.String,
+  promptTokens: Schema.Number,
+  completionTokens: Schema.Number,
+  logprobs: Schema.optional(Schema.Array(Schema.Struct({ token: Schema.String, logprob: Schema.Number }))),
+  /** True when served from the record/replay store instead of the backend. */
+  cached: Schema.optionalWith(Schema.Boolean, { default: () => false })
+}) {}
+
+export class ChatMessage extends Schema.Class<ChatMessage>("ChatMessage")({
+  role: Schema.Literal("system", "user", "assistant"),
+  content: Schema.String
+}) {}
+
+export class ModelError extends Schema.TaggedError<ModelError>()("ModelError", {
+  kind: Schema.Literal("unreachable", "rate_limited", "timeout", "bad_response", "context_too_long", "replay_miss", "load_failed"),
+  reason: Schema.String,
+  modelVersion: Schema.String
+}) {
+  override get message() {
+    return `${this.modelVersion}: ${this.kind}: ${this.reason}`
+  }
+}
+
+export interface CompletionRequest {
+  readonly prompt: string
+  readonly options: SamplingOptions
+}
+
+/**
+ * One language model (a role's current version). `modelVersion` names what every call was made
+ * with; record/replay keys on it.
+ */
+export interface LanguageModelService {
+  readonly modelVersion: string
+  readonly complete: (prompt: string, options: SamplingOptions) => Effect.Effect<ReadonlyArray<Completion>, ModelError>
+  readonly chat: (messages: ReadonlyArray<ChatMessage>, options: SamplingOptions) => Effect.Effect<ReadonlyArray<Completion>, ModelError>
+}
+
+export class LanguageModel extends Context.Tag("o1coder/LanguageModel")<LanguageModel, LanguageModelService>() {}
