@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS problems (
   setup           text,
   visible_tests   jsonb NOT NULL,              -- tests the search may run
   held_out_tests  jsonb NOT NULL,              -- tests that only score answers
+  held_out_inputs jsonb NOT NULL DEFAULT '[]', -- argument lists labelled by the reference at scoring time (MBPP+)
   atol            double precision,
   source_file     text,
   source_line     integer,

@@ -55,6 +55,11 @@ export class Problem extends Schema.Class<Problem>("Problem")({
   visibleTests: Schema.Array(Test),
   /** Tests that only score a final answer; never shown to or run by search. */
   heldOutTests: Schema.Array(Test),
+  /**
+   * Held-out argument lists (source text) without expected values: they are labelled by running
+   * `reference` at scoring time (MBPP+, HumanEval+ inputs), compared with `atol`.
+   */
+  heldOutInputs: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   atol: Schema.optional(Schema.Number)
 }) {}
 
