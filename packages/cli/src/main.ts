@@ -1,6 +1,6 @@
-import { Command, Options } from "@effect/cli"
+import { Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Cause, Console, Effect } from "effect"
 import { subcommands } from "./commands/index.ts"
 
 // `--database-url` is accepted anywhere on the line (a global option): it is taken out of the
@@ -21,13 +21,15 @@ const takeDatabaseUrl = (argv: ReadonlyArray<string>): ReadonlyArray<string> => 
 const databaseUrl = Options.text("database-url").pipe(
   Options.optional,
   Options.withDescription(
-    "Postgres URL for the store (also DATABASE_URL). Without it the store is embedded PGlite in .o1coder/db (O1CODER_DATA_DIR)."
+    "Postgres URL for the store (also DATABASE_URL), accepted before or after the command. " +
+      "Without it the store is embedded PGlite in .o1coder/db (override with O1CODER_DATA_DIR)."
   )
 )
 
 const root = Command.make("o1coder", { databaseUrl }).pipe(
   Command.withDescription(
-    "o1coder: self-play reinforcement learning for code generation (O1-CODER).\n" +
+    "o1coder: self-play reinforcement learning for code generation (O1-CODER): pseudocode steps searched by MCTS,\n" +
+      "rewarded by running code on generated tests in a sandbox, every trace in Postgres.\n" +
       "Start with `o1coder demo` (offline, simulated policy), then `o1coder sql \"select * from round_metrics\"`."
   ),
   Command.withSubcommands(subcommands as any)
@@ -35,4 +37,23 @@ const root = Command.make("o1coder", { databaseUrl }).pipe(
 
 const cli = Command.run(root, { name: "o1coder", version: "0.1.0" })
 
-cli(takeDatabaseUrl(process.argv)).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain({ disableErrorReporting: false }))
+/** Errors reach the user as one readable line; the full cause only with O1CODER_DEBUG=1. */
+const report = (cause: Cause.Cause<unknown>) =>
+  Effect.gen(function* () {
+    const error = Cause.squash(cause)
+    if (ValidationError.isValidationError(error)) {
+      process.exitCode = 2 // @effect/cli has already printed the usage problem
+      return
+    }
+    process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1
+    const message = error instanceof Error ? error.message : String(error)
+    const tag = typeof error === "object" && error !== null && "_tag" in error ? `${String(error._tag)}: ` : ""
+    yield* Console.error(`error: ${tag}${message}`)
+    if (process.env.O1CODER_DEBUG === "1") yield* Console.error(Cause.pretty(cause))
+  })
+
+cli(takeDatabaseUrl(process.argv)).pipe(
+  Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : report(cause))),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disableErrorReporting: true })
+)
