@@ -52,7 +52,10 @@ const report = (cause: Cause.Cause<unknown>) =>
     if (process.env.O1CODER_DEBUG === "1") yield* Console.error(Cause.pretty(cause))
   })
 
-cli(takeDatabaseUrl(process.argv)).pipe(
+// Each command provides the services it needs (see Layers.ts); only the platform is left here.
+const program = cli(takeDatabaseUrl(process.argv)) as Effect.Effect<void, unknown, NodeContext.NodeContext>
+
+program.pipe(
   Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : report(cause))),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({ disableErrorReporting: true })

@@ -1,1 +1,9 @@
-export {}
+export * as Evaluate from "./Evaluate.ts"
+export type { EvalPolicy, EvaluateOptions, EvaluationReport, SearchOutcome, SearchProblem, FailedTest } from "./Evaluate.ts"
+export { EvaluationError } from "./Evaluate.ts"
+export * from "./PassAtK.ts"
+export * from "./Protocol.ts"
+export * from "./Aspr.ts"
+export * from "./Samples.ts"
+export * from "./Prompts.ts"
+export * as Labels from "./Labels.ts"

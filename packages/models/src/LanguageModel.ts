@@ -28,9 +28,22 @@ export class ChatMessage extends Schema.Class<ChatMessage>("ChatMessage")({
 }) {}
 
 export class ModelError extends Schema.TaggedError<ModelError>()("ModelError", {
-  kind: Schema.Literal("unreachable", "rate_limited", "timeout", "bad_response", "context_too_long", "replay_miss", "load_failed"),
+  kind: Schema.Literal(
+    "unreachable",
+    "rate_limited",
+    "server_error",
+    "timeout",
+    "bad_response",
+    "context_too_long",
+    "replay_miss",
+    "load_failed"
+  ),
   reason: Schema.String,
-  modelVersion: Schema.String
+  modelVersion: Schema.String,
+  /** HTTP status of the last reply, when there was one. */
+  status: Schema.optional(Schema.Number),
+  /** Requests made before giving up (1 = no retry). */
+  attempts: Schema.optional(Schema.Number)
 }) {
   override get message() {
     return `${this.modelVersion}: ${this.kind}: ${this.reason}`

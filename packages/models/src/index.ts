@@ -1,1 +1,12 @@
-export {}
+export * from "./LanguageModel.ts"
+export * as CodeMutator from "./CodeMutator.ts"
+export { Mutant, CodeToolsError } from "./CodeMutator.ts"
+export * as OpenAiCompatible from "./OpenAiCompatible.ts"
+export * as LlamaCpp from "./LlamaCpp.ts"
+export * as RecordReplay from "./RecordReplay.ts"
+export * as ModelSpecs from "./ModelSpecs.ts"
+export * as SimulatedPolicy from "./SimulatedPolicy.ts"
+export { SimulatedPolicyParams } from "./SimulatedPolicy.ts"
+export * as SimulatedTestGenerator from "./SimulatedTestGenerator.ts"
+export { trainSimulatedPolicy } from "./TrainSimulated.ts"
+export * as FakeOpenAiServer from "./testing/FakeOpenAiServer.ts"

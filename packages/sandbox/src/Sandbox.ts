@@ -29,6 +29,8 @@ export interface RunRequest {
   readonly setup?: string | undefined
   readonly tests: ReadonlyArray<Test>
   readonly limits?: Limits | undefined
+  /** Absolute float tolerance for every CallTest without its own `atol` (the problem's atol). */
+  readonly atol?: number | undefined
   readonly purpose?: Purpose | undefined
   readonly context?: { readonly runId?: string; readonly searchId?: string; readonly problemId?: string } | undefined
 }

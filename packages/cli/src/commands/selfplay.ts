@@ -1,0 +1,361 @@
+import { Args, Command, Options } from "@effect/cli"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Database } from "@o1coder/store"
+import { RunsRepo, type RoundReport } from "@o1coder/store/RunsRepo"
+import * as Events from "@o1coder/selfplay/Events"
+import { exampleYaml } from "@o1coder/selfplay/ExampleConfig"
+import { ConfigError, encodeConfig, loadConfig, runIdFor, type RunConfig } from "@o1coder/selfplay/RunConfig"
+import * as SelfPlay from "@o1coder/selfplay/SelfPlay"
+import * as Demo from "@o1coder/selfplay/Demo"
+import type { SelfPlayEvent } from "@o1coder/selfplay/Stages"
+import { Cause, Console, Effect, Exit, Layer, Option, type Scope } from "effect"
+import * as NodeFs from "node:fs"
+import { DatabaseLive } from "../Layers.ts"
+import { output, printTable, renderTable } from "../Output.ts"
+import { makeProgress, type Progress } from "../Progress.ts"
+import * as LiveStages from "@o1coder/selfplay/LiveStages"
+import { decodeConfig } from "@o1coder/selfplay/RunConfig"
+import { Reward, RewardConfig } from "@o1coder/reward"
+import { sandboxLayer } from "@o1coder/sandbox"
+import { Search } from "@o1coder/search"
+import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
+import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
+import { SuitesRepo } from "@o1coder/store/SuitesRepo"
+import { SearchRepo } from "@o1coder/store/SearchRepo"
+import { EvaluationsRepo } from "@o1coder/store/EvaluationsRepo"
+import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
+import { TestGen } from "@o1coder/tcg"
+import { Exporter, LocalBackend, RayBackend, SlurmBackend, Trainer, TrainingBackends, type TrainingBackend } from "@o1coder/training"
+import { FetchHttpClient, type HttpClient } from "@effect/platform"
+
+const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table."))
+
+/** Progress bars on stderr, one per stage of a round; markers too when O1CODER_STAGE_MARKERS=1. */
+const progressSink = Effect.sync(() => {
+  let current: { key: string; progress: Progress } | undefined
+  return (event: SelfPlayEvent): Effect.Effect<void> =>
+    Effect.gen(function* () {
+      switch (event._tag) {
+        case "RunStarted":
+          yield* Console.error(`run ${event.runId}: ${event.rounds} round(s) on ${event.problems} problem(s)`)
+          return
+        case "StageStarted": {
+          if (current !== undefined) yield* current.progress.finish()
+          current = { key: `${event.round}/${event.stage}`, progress: yield* makeProgress(`round ${event.round} ${event.stage.padEnd(8)}`, event.total) }
+          return
+        }
+        case "Progress":
+          if (current?.key === `${event.round}/${event.stage}`) yield* current.progress.update(event.done, event.detail)
+          return
+        case "Waiting":
+          if (current !== undefined && event.state !== "succeeded") yield* current.progress.update(0, `${event.stage}: job ${event.state}`)
+          return
+        case "StageFinished":
+          if (current?.key === `${event.round}/${event.stage}`) {
+            yield* current.progress.finish()
+            current = undefined
+          }
+          return
+        case "RunFinished":
+          return
+      }
+    })
+})
+
+const eventsLayer = Layer.unwrapEffect(
+  Effect.map(progressSink, (sink) =>
+    process.env.O1CODER_STAGE_MARKERS === "1" ? Events.layer(sink, Events.markers) : Events.layer(sink)
+  )
+)
+
+/** The stages of a run with this configuration (reward weights and trainer backend are per run). */
+const stagesFor = (config: RunConfig) => {
+  const ray = config.training.ray
+  const list: ReadonlyArray<Effect.Effect<TrainingBackend, never, Scope.Scope | HttpClient.HttpClient>> = [
+    LocalBackend.make(),
+    Effect.succeed(SlurmBackend.make()),
+    ...(ray !== undefined ? [RayBackend.make({ address: ray.address })] : [])
+  ]
+  const backends = TrainingBackends.layer(...list).pipe(Layer.provide(FetchHttpClient.layer))
+  const repos = Layer.mergeAll(
+    ProblemsRepo.Default,
+    ModelVersionsRepo.Default,
+    SuitesRepo.Default,
+    SearchRepo.Default,
+    EvaluationsRepo.Default,
+    DatasetsRepo.Default
+  )
+  const reward = Reward.layer(new RewardConfig({ compileWeight: config.reward.alpha, gamma: config.reward.gamma }))
+  const services = Layer.mergeAll(TestGen.Default, Search.Default, Exporter.Default, Trainer.Default).pipe(
+    Layer.provideMerge(Layer.mergeAll(backends, reward, sandboxLayer())),
+    Layer.provideMerge(repos)
+  )
+  return SelfPlay.layer.pipe(Layer.provideMerge(LiveStages.layer), Layer.provideMerge(services))
+}
+
+/** Runs `effect` with the engine and the live stages of the stored run's configuration. */
+const withRunStack = <A, E, R>(runId: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const repo = yield* RunsRepo
+    const run = yield* repo.get(runId)
+    const config = yield* decodeConfig(run.config, `runs.config of ${runId}`)
+    return yield* Effect.provide(effect, stagesFor(config))
+  })
+
+/** The store, the runs repository and progress output; the run stack is added per run. */
+const baseStack = <E>(db: Layer.Layer<SqlClient.SqlClient, E>) =>
+  Layer.mergeAll(RunsRepo.Default, eventsLayer).pipe(Layer.provideMerge(db))
+
+const reportColumns = [
+  "round",
+  "problems",
+  "nodes",
+  "pass_rate",
+  "aspr",
+  "pass@1",
+  "tokens",
+  "executions",
+  "seconds",
+  "datasets",
+  "jobs",
+  "versions",
+  "policy"
+]
+
+const reportRows = (rows: ReadonlyArray<RoundReport>) =>
+  rows.map((r) => ({
+    round: r.round,
+    problems: r.problems,
+    nodes: r.nodes,
+    pass_rate: r.passRate,
+    aspr: r.aspr,
+    "pass@1": r.passAt1,
+    tokens: r.tokens,
+    executions: r.executions,
+    seconds: r.seconds === null ? null : Math.round(r.seconds * 10) / 10,
+    datasets: r.datasets,
+    jobs: r.jobs,
+    versions: r.versions,
+    policy: r.policyVersion
+  }))
+
+export const renderReport = (rows: ReadonlyArray<RoundReport>) => renderTable(reportRows(rows), reportColumns)
+
+/** Runs the stored run to the end; Ctrl-C leaves it resumable and says how to resume. */
+const drive = (runId: string, resumeHint: string) =>
+  Effect.gen(function* () {
+    const repo = yield* RunsRepo
+    const exit = yield* Effect.exit(SelfPlay.execute(runId))
+    if (Exit.isFailure(exit)) {
+      if (Cause.isInterruptedOnly(exit.cause)) {
+        yield* Console.error(`\ninterrupted: run ${runId} is resumable: ${resumeHint}`)
+      } else {
+        yield* Console.error(`run ${runId} failed: ${Cause.pretty(exit.cause)}\nafter fixing the cause: ${resumeHint}`)
+      }
+      return yield* Effect.failCause(exit.cause)
+    }
+    const rows = yield* repo.report(runId)
+    yield* Console.log(`\nrun ${runId} completed\n`)
+    yield* Console.log(renderReport(rows))
+    return rows
+  })
+
+/** Prints config errors and fails before anything (even the store's migrations) touches the database. */
+const validated = (file: string) =>
+  loadConfig(file).pipe(
+    Effect.tapError((e: ConfigError) => Console.error(e.message)),
+    Effect.mapError((e) => new Error(`invalid configuration: ${e.problems.length} problem(s)`))
+  )
+
+const startRun = (config: RunConfig) =>
+  Effect.gen(function* () {
+    const repo = yield* RunsRepo
+    const runId = runIdFor(config)
+    const run = yield* repo.create({ id: runId, name: config.name, config: encodeConfig(config) })
+    yield* Console.log(`run: ${run.id}${run.status === "completed" ? " (already completed)" : ""}`)
+    return run
+  })
+
+const configFile = Options.file("config").pipe(
+  Options.withAlias("c"),
+  Options.withDescription("The run configuration (YAML or JSON); `o1coder init` writes a commented example.")
+)
+
+export const run = Command.make("run", { config: configFile }, ({ config: file }) =>
+  Effect.gen(function* () {
+    const config = yield* validated(file)
+    yield* Effect.gen(function* () {
+      const run = yield* startRun(config)
+      yield* withRunStack(run.id, drive(run.id, `npx o1coder resume ${run.id}`))
+    }).pipe(Effect.provide(baseStack(DatabaseLive)))
+  })
+).pipe(
+  Command.withDescription(
+    "Start a self-play run from a configuration file, or continue it if the same configuration already started one.\n" +
+      "Prints the run id, a progress bar per stage, and the per-round report at the end. Ctrl-C leaves a resumable run.\n" +
+      "Example: o1coder run --config o1coder.yaml"
+  )
+)
+
+const runArg = Args.text({ name: "RUN" }).pipe(Args.withDescription("A run id (see `o1coder runs`)."))
+
+export const resume = Command.make("resume", { run: runArg }, ({ run }) =>
+  Effect.gen(function* () {
+    const repo = yield* RunsRepo
+    const stored = yield* repo.get(run)
+    yield* Console.log(`resuming run ${stored.id} (${stored.status})`)
+    yield* withRunStack(stored.id, drive(stored.id, `npx o1coder resume ${stored.id}`))
+  }).pipe(Effect.provide(baseStack(DatabaseLive)))
+).pipe(
+  Command.withDescription(
+    "Continue a stopped run where it stopped: finished stages are replayed from the journal, unfinished ones run.\n" +
+      "Example: o1coder resume my-first-run-1a2b3c4d5e"
+  )
+)
+
+const runOpt = Args.text({ name: "RUN" }).pipe(Args.optional, Args.withDescription("A run id; default: the latest run."))
+
+const statusOf = (runId: string) =>
+  Effect.gen(function* () {
+    const repo = yield* RunsRepo
+    const sql = yield* SqlClient.SqlClient
+    const run = yield* repo.get(runId)
+    const rounds = yield* repo.rounds(runId)
+    const searches = yield* sql<{ round: number; done: number; total: number }>`
+      select round::int as round, count(*) filter (where status = 'completed')::int as done, count(*)::int as total
+      from searches where run_id = ${runId} group by round order by round`
+    const jobs = yield* sql<{ id: string; round: number; stage: string; status: string; backend: string }>`
+      select id, round::int as round, stage, status, backend from training_jobs where run_id = ${runId} order by created_at`
+    const versions = yield* sql<{ id: string; role: string; round: number | null }>`
+      select id, role, round::int as round from model_versions where run_id = ${runId} order by created_at`
+    const waiting = jobs.filter((j) => j.status === "pending" || j.status === "running")
+    const current = rounds.find((r) => r.finishedAt === null)
+    const elapsed = (Date.now() - run.createdAt.getTime()) / 1000
+    return {
+      run: { id: run.id, name: run.name, status: run.status, elapsedSeconds: Math.round(elapsed) },
+      rounds: rounds.map((r) => ({
+        round: r.round,
+        stage: r.stage,
+        policy: r.policyVersion,
+        searched: searches.find((s) => s.round === r.round)?.done ?? 0,
+        searches: searches.find((s) => s.round === r.round)?.total ?? 0,
+        seconds: Math.round(((r.finishedAt ?? new Date()).getTime() - r.startedAt.getTime()) / 1000)
+      })),
+      jobs,
+      versions,
+      waitingFor:
+        run.status === "completed"
+          ? "nothing (completed)"
+          : waiting.length > 0
+            ? `training job(s) ${waiting.map((j) => `${j.id} (${j.stage}, ${j.status})`).join(", ")}`
+            : current !== undefined
+              ? `round ${current.round} stage ${current.stage}${run.status === "running" ? "" : ` (run ${run.status}: o1coder resume ${run.id})`}`
+              : run.status === "running"
+                ? "start of the first round"
+                : `o1coder resume ${run.id}`
+    }
+  })
+
+export const status = Command.make("status", { run: runOpt, json }, ({ json, run }) =>
+  Effect.gen(function* () {
+    const repo = yield* RunsRepo
+    const id = Option.isSome(run) ? run.value : yield* repo.latest()
+    if (id === undefined) return yield* Console.log("no runs yet: start one with `o1coder demo` or `o1coder run --config FILE`")
+    const s = yield* statusOf(id)
+    yield* output(
+      json,
+      s,
+      Effect.gen(function* () {
+        yield* Console.log(`run ${s.run.id} (${s.run.name}): ${s.run.status}, ${s.run.elapsedSeconds}s since creation`)
+        yield* printTable(s.rounds, ["round", "stage", "searched", "searches", "seconds", "policy"])
+        if (s.jobs.length > 0) yield* printTable(s.jobs, ["id", "round", "stage", "backend", "status"])
+        if (s.versions.length > 0) yield* printTable(s.versions, ["id", "role", "round"])
+        yield* Console.log(`waiting for: ${s.waitingFor}`)
+      })
+    )
+  }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
+).pipe(
+  Command.withDescription(
+    "Where a run is: the stage of each round, problems searched, training jobs, model versions, elapsed time and\n" +
+      "what it is waiting for. Example: o1coder status (the latest run) or o1coder status RUN --json"
+  )
+)
+
+export const report = Command.make("report", { run: runArg, json }, ({ json, run }) =>
+  Effect.gen(function* () {
+    const repo = yield* RunsRepo
+    yield* repo.get(run)
+    const rows = yield* repo.report(run)
+    yield* output(json, rows, Console.log(renderReport(rows)))
+  }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
+).pipe(
+  Command.withDescription(
+    "The per-round table of a run: problems, nodes, pass rate (terminal code passing the generated suite), ASPR,\n" +
+      "pass@1 on held-out tests, tokens, executions, seconds, datasets written, training jobs and model versions.\n" +
+      "Example: o1coder report RUN --json"
+  )
+)
+
+export const runs = Command.make("runs", { json }, ({ json }) =>
+  Effect.gen(function* () {
+    const repo = yield* RunsRepo
+    const all = yield* repo.list()
+    const rows = all.map((r) => ({ id: r.id, name: r.name, status: r.status, created: r.createdAt, updated: r.updatedAt }))
+    yield* output(json, rows, printTable(rows, ["id", "name", "status", "created", "updated"]))
+  }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
+).pipe(Command.withDescription("List the runs in the store, newest first. Example: o1coder runs --json"))
+
+const initOut = Options.file("out").pipe(
+  Options.withAlias("o"),
+  Options.withDefault("o1coder.yaml"),
+  Options.withDescription("Where to write the example configuration.")
+)
+const force = Options.boolean("force").pipe(Options.withDescription("Overwrite an existing file."))
+
+export const init = Command.make("init", { out: initOut, force }, ({ force, out }) =>
+  Effect.gen(function* () {
+    if (NodeFs.existsSync(out) && !force) {
+      return yield* Effect.fail(new Error(`${out} exists; pass --force to overwrite it`))
+    }
+    NodeFs.writeFileSync(out, exampleYaml())
+    yield* Console.log(`wrote ${out}: a commented run configuration (offline: simulated policy, demo problems).`)
+    yield* Console.log(`next: npx o1coder run --config ${out}`)
+  })
+).pipe(
+  Command.withDescription(
+    "Write a commented example run configuration (every field explained; runs offline as is).\n" +
+      "Example: o1coder init && o1coder run --config o1coder.yaml"
+  )
+)
+
+const fresh = Options.boolean("fresh").pipe(Options.withDescription("Start from an empty demo database even if an unfinished demo run exists."))
+const demoDir = Options.directory("data-dir").pipe(
+  Options.withDefault(Demo.DEMO_DATA_DIR),
+  Options.withDescription("The demo's own PGlite data directory (emptied at the start of each fresh demo).")
+)
+
+export const demo = Command.make("demo", { fresh, dataDir: demoDir }, ({ dataDir, fresh }) =>
+  Effect.gen(function* () {
+    yield* Console.log(Demo.banner)
+    const continuing = !fresh && Demo.hasUnfinishedRun(dataDir)
+    if (!continuing) Demo.resetDataDir(dataDir)
+    const config = Demo.config(dataDir)
+    const db = Database.layer({ _tag: "Pglite", dataDir: Demo.dbDir(dataDir) })
+    yield* Effect.gen(function* () {
+      const run = yield* startRun(config)
+      Demo.markStarted(dataDir, run.id)
+      if (continuing) yield* Console.log("continuing the unfinished demo run")
+      yield* withRunStack(run.id, drive(run.id, `npx o1coder demo   (or: O1CODER_DATA_DIR=${Demo.dbDir(dataDir)} npx o1coder resume ${run.id})`))
+      Demo.markFinished(dataDir)
+      yield* Console.log(Demo.nextSteps(dataDir, run.id))
+    }).pipe(Effect.provide(baseStack(db)))
+  })
+).pipe(
+  Command.withDescription(
+    "The offline demo: 2 self-play rounds on the bundled demo problems with a SIMULATED policy and test generator,\n" +
+      "the real sandbox, real exports and a real local training command; ends with the report and SQL to try.\n" +
+      "Example: npx o1coder demo"
+  )
+)
+
+export const commands = [run, resume, status, report, runs, init, demo] as const

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Problem, type ProblemId } from "@o1coder/domain"
+import { matchSamples, parseSamples, programOf, taskKey } from "../src/Samples.ts"
+
+const problem = (dataset: string, taskId: string) =>
+  new Problem({
+    id: `${dataset}/${taskId}` as ProblemId,
+    dataset,
+    taskId,
+    split: "test",
+    kind: "function",
+    statement: "s",
+    visibleTests: [],
+    heldOutTests: [],
+    heldOutInputs: []
+  })
+
+describe("samples files", () => {
+  it("normalises benchmark task ids", () => {
+    expect(taskKey("Mbpp/2")).toBe("2")
+    expect(taskKey(2)).toBe("2")
+    expect(taskKey("HumanEval/0")).toBe("0")
+    expect(taskKey("HumanEval_0")).toBe(taskKey("HumanEval/0"))
+    expect(taskKey("mbpp/002")).toBe("2")
+  })
+
+  it("reports every unusable line with its number and keeps the rest", () => {
+    const text = [
+      JSON.stringify({ task_id: "Mbpp/2", solution: "def f(): pass" }),
+      JSON.stringify({ task_id: 3, completion: "  return 1\n" }),
+      "{not json",
+      JSON.stringify({ task_id: "Mbpp/4" }),
+      JSON.stringify({ solution: "x" }),
+      JSON.stringify({ task_id: "Mbpp/999", solution: "x" }),
+      JSON.stringify({ task_id: "Mbpp/2", solution: "def f(): pass" }),
+      "",
+      JSON.stringify({ task_id: "Mbpp/2", solution: "def g(): pass" })
+    ].join("\n")
+    const parsed = parseSamples(text)
+    expect(parsed.issues.map((i) => [i.line, i.kind])).toEqual([
+      [3, "invalid_json"],
+      [4, "missing_field"],
+      [5, "missing_field"]
+    ])
+    const problems = [problem("mbpp", "2"), problem("mbpp", "3"), problem("mbpp", "5")]
+    const matched = matchSamples(parsed.records, problems)
+    expect(matched.issues.map((i) => [i.line, i.kind])).toEqual([
+      [6, "unknown_task"],
+      [7, "duplicate"],
+      [0, "no_samples"]
+    ])
+    expect(matched.issues[1]!.message).toContain("duplicate of line 1")
+    expect(matched.byProblem.get("mbpp/2")!.map((r) => r.line)).toEqual([1, 7, 9])
+    const completion = matched.byProblem.get("mbpp/3")![0]!
+    expect(programOf(completion, "def f():\n")).toBe("def f():\n  return 1\n")
+  })
+})

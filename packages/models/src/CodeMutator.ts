@@ -1,0 +1,127 @@
+import { Effect, Schema } from "effect"
+import * as ChildProcess from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+/**
+ * Python `ast`-based code tools, run as a trusted helper script with plain Python (it only parses
+ * and unparses code, it never executes it, so it does not need the sandbox). One process call
+ * handles a whole batch of problems.
+ */
+
+export const CODE_TOOLS_SCRIPT = fileURLToPath(new URL("../python/code_tools.py", import.meta.url))
+
+/** The trusted Python used for dataset code: `O1CODER_PYTHON`, default /usr/bin/python3.11. */
+export const trustedPython = (): string => process.env.O1CODER_PYTHON ?? "/usr/bin/python3.11"
+
+export class CodeToolsError extends Schema.TaggedError<CodeToolsError>()("CodeToolsError", {
+  reason: Schema.String
+}) {}
+
+export const MutationOperator = Schema.Literal(
+  "compare_swap",
+  "arith_swap",
+  "bool_swap",
+  "off_by_one",
+  "negate_condition",
+  "swap_arguments",
+  "drop_statement"
+)
+export type MutationOperator = typeof MutationOperator.Type
+
+export class Mutant extends Schema.Class<Mutant>("Mutant")({
+  operator: MutationOperator,
+  description: Schema.String,
+  code: Schema.String
+}) {}
+
+export interface MutationRequest {
+  readonly id: string
+  readonly code: string
+  /** Mutation sites are shuffled by this seed (default 0). */
+  readonly seed?: number | undefined
+  /** At most this many mutants (default 8). */
+  readonly max?: number | undefined
+}
+
+const MutateReply = Schema.Struct({
+  items: Schema.Array(Schema.Struct({ id: Schema.String, mutants: Schema.Array(Mutant), error: Schema.optional(Schema.String) }))
+})
+
+export class Outline extends Schema.Class<Outline>("Outline")({
+  /** A1: inputs, outputs and the top-level structure. */
+  structure: Schema.Array(Schema.String),
+  /** A2 steps: pseudocode of increasing detail. */
+  refinements: Schema.Array(Schema.Array(Schema.String)),
+  error: Schema.optional(Schema.String)
+}) {}
+
+const OutlineReply = Schema.Struct({
+  items: Schema.Array(Schema.Struct({ id: Schema.String, ...Outline.fields }))
+})
+
+/** Runs the trusted helper script once with a JSON request on stdin. */
+export const runCodeTools = (request: unknown): Effect.Effect<unknown, CodeToolsError> =>
+  Effect.async<unknown, CodeToolsError>((resume, signal) => {
+    const child = ChildProcess.spawn(trustedPython(), ["-I", CODE_TOOLS_SCRIPT], { stdio: ["pipe", "pipe", "pipe"], signal })
+    const out: Array<Buffer> = []
+    const err: Array<Buffer> = []
+    child.stdout.on("data", (c: Buffer) => out.push(c))
+    child.stderr.on("data", (c: Buffer) => err.push(c))
+    child.on("error", (e) => resume(Effect.fail(new CodeToolsError({ reason: `cannot run ${trustedPython()}: ${e.message}` }))))
+    child.on("close", (code) => {
+      if (code !== 0) {
+        resume(Effect.fail(new CodeToolsError({ reason: `code_tools.py exited ${code}: ${Buffer.concat(err).toString().slice(-500)}` })))
+        return
+      }
+      try {
+        resume(Effect.succeed(JSON.parse(Buffer.concat(out).toString("utf8"))))
+      } catch (e) {
+        resume(Effect.fail(new CodeToolsError({ reason: `code_tools.py replied with malformed JSON: ${e}` })))
+      }
+    })
+    child.stdin.end(JSON.stringify(request))
+  })
+
+/**
+ * Mutants of each program: comparison, arithmetic and boolean operator swaps, off-by-one integer
+ * constants, negated conditions, swapped call arguments, dropped statements. Deterministic by
+ * seed; mutants that do not compile or equal the (unparsed) reference are discarded. Returns a map
+ * from request id to its mutants (empty when the code does not parse).
+ */
+export const mutate = (
+  requests: ReadonlyArray<MutationRequest>
+): Effect.Effect<ReadonlyMap<string, ReadonlyArray<Mutant>>, CodeToolsError> =>
+  requests.length === 0
+    ? Effect.succeed(new Map())
+    : runCodeTools({
+        op: "mutate",
+        items: requests.map((r) => ({ id: r.id, code: r.code, seed: r.seed ?? 0, max: r.max ?? 8 }))
+      }).pipe(
+        Effect.flatMap(Schema.decodeUnknown(MutateReply)),
+        Effect.mapError((e) => (e instanceof CodeToolsError ? e : new CodeToolsError({ reason: String(e) }))),
+        Effect.map((reply) => new Map(reply.items.map((i) => [i.id, i.mutants]))),
+        Effect.withSpan("CodeMutator.mutate", { attributes: { programs: requests.length } })
+      )
+
+/** Pseudocode outlines (A1 structure and A2 refinements) derived from each program's syntax tree. */
+export const outline = (
+  requests: ReadonlyArray<{ readonly id: string; readonly code: string }>
+): Effect.Effect<ReadonlyMap<string, Outline>, CodeToolsError> =>
+  requests.length === 0
+    ? Effect.succeed(new Map())
+    : runCodeTools({ op: "outline", items: requests }).pipe(
+        Effect.flatMap(Schema.decodeUnknown(OutlineReply)),
+        Effect.mapError((e) => (e instanceof CodeToolsError ? e : new CodeToolsError({ reason: String(e) }))),
+        Effect.map(
+          (reply) =>
+            new Map(
+              reply.items.map((i) => [
+                i.id,
+                new Outline({ structure: i.structure, refinements: i.refinements, ...(i.error !== undefined ? { error: i.error } : {}) })
+              ])
+            )
+        )
+      )
+
+/** The CodeMutator as a service value, for the helpers that take it as a parameter. */
+export const CodeMutator = { mutate, outline } as const

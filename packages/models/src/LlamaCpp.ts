@@ -1,0 +1,123 @@
+import { Effect } from "effect"
+import type { Scope } from "effect"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
+import type { ChatMessage, LanguageModelService, SamplingOptions } from "./LanguageModel.ts"
+import { Completion, ModelError } from "./LanguageModel.ts"
+
+/**
+ * node-llama-cpp (3.21.1) in-process backend for a GGUF file. The package is imported only when
+ * this backend is selected, so users who never select it pay nothing at start-up (and may omit the
+ * optional dependency). Uses the prebuilt CPU binaries: `gpu: false, build: "never"` never
+ * downloads or compiles. `threads` defaults to the available cores: node-llama-cpp's own default
+ * is far slower on small machines. The model and context are disposed when the scope closes.
+ */
+
+export interface LlamaOptions {
+  readonly modelPath: string
+  readonly modelVersion?: string | undefined
+  /** Tokens per sequence (default: up to 2048, at most what the model was trained on). */
+  readonly contextSize?: number | undefined
+  /** Samples generated at once (context sequences, default 3). */
+  readonly parallel?: number | undefined
+  readonly threads?: number | undefined
+}
+
+/** The chat messages as a plain transcript (this backend does not apply the model's chat template). */
+export const renderTranscript = (messages: ReadonlyArray<ChatMessage>): string =>
+  messages.map((m) => `### ${m.role[0]!.toUpperCase()}${m.role.slice(1)}\n${m.content}\n`).join("") + "### Assistant\n"
+
+export const make = (options: LlamaOptions): Effect.Effect<LanguageModelService, ModelError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const modelVersion = options.modelVersion ?? `llama:${NodePath.basename(options.modelPath)}`
+    const loadFailed = (what: string) => (e: unknown) =>
+      new ModelError({ kind: "load_failed", reason: `${what}: ${e instanceof Error ? e.message : String(e)}`, modelVersion })
+    const lib = yield* Effect.tryPromise({ try: () => import("node-llama-cpp"), catch: loadFailed("node-llama-cpp is not installed") })
+    const llama = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => lib.getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, progressLogs: false, logLevel: lib.LlamaLogLevel.error }),
+        catch: loadFailed("loading llama.cpp binaries")
+      }),
+      (l) => Effect.promise(() => l.dispose())
+    )
+    const model = yield* Effect.acquireRelease(
+      Effect.tryPromise({ try: () => llama.loadModel({ modelPath: options.modelPath }), catch: loadFailed(`loading ${options.modelPath}`) }),
+      (m) => Effect.promise(() => m.dispose())
+    )
+    const parallel = options.parallel ?? 3
+    const threads = options.threads ?? defaultThreads()
+    const contextSize = options.contextSize ?? Math.min(2048, model.trainContextSize)
+    const context = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => model.createContext({ contextSize, sequences: parallel, threads }),
+        catch: loadFailed("creating a context")
+      }),
+      (c) => Effect.promise(() => c.dispose())
+    )
+    const slots = yield* Effect.makeSemaphore(parallel)
+
+    const sample = (prompt: string, o: SamplingOptions, index: number): Effect.Effect<Completion, ModelError> =>
+      slots.withPermits(1)(
+        Effect.tryPromise({
+          try: async (signal) => {
+            const sequence = context.getSequence()
+            try {
+              const completion = new lib.LlamaCompletion({ contextSequence: sequence })
+              let generated = 0
+              const promptTokens = model.tokenize(prompt).length
+              if (promptTokens + 1 >= contextSize) throw new ContextTooLong(`${promptTokens} prompt tokens, context ${contextSize}`)
+              const result = await completion.generateCompletionWithMeta(prompt, {
+                maxTokens: Math.min(o.maxTokens, contextSize - promptTokens - 1),
+                temperature: o.temperature,
+                topK: o.topK,
+                topP: o.topP,
+                ...(o.seed !== undefined ? { seed: o.seed + index } : {}),
+                ...(o.stop.length > 0 ? { customStopTriggers: o.stop } : {}),
+                signal,
+                onToken: (tokens) => {
+                  generated += tokens.length
+                }
+              })
+              const reason = result.metadata.stopReason
+              return new Completion({
+                text: result.response,
+                finishReason: reason === "maxTokens" ? "length" : reason === "abort" ? "abort" : "stop",
+                promptTokens,
+                completionTokens: generated
+              })
+            } finally {
+              await sequence.dispose()
+            }
+          },
+          catch: (e) =>
+            new ModelError({
+              kind: e instanceof ContextTooLong ? "context_too_long" : "bad_response",
+              reason: e instanceof Error ? e.message : String(e),
+              modelVersion
+            })
+        })
+      )
+
+    const complete = (prompt: string, o: SamplingOptions) =>
+      Effect.forEach(Array.from({ length: o.n }, (_, i) => i), (i) => sample(prompt, o, i), { concurrency: parallel }).pipe(
+        Effect.withSpan("LlamaCpp.complete", { attributes: { modelVersion, n: o.n } })
+      )
+
+    return {
+      modelVersion,
+      complete,
+      chat: (messages, o) => complete(renderTranscript(messages), o)
+    } satisfies LanguageModelService
+  })
+
+class ContextTooLong extends Error {}
+
+/**
+ * `O1CODER_LLAMA_THREADS`, else the available cores (node-llama-cpp's own default is far slower on
+ * an idle small machine). On a machine whose cores are busy with other work, ggml's spinning
+ * threads can be much slower than one thread: see the README's measurement.
+ */
+export const defaultThreads = (): number => {
+  const fromEnv = Number(process.env.O1CODER_LLAMA_THREADS)
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : NodeOs.availableParallelism()
+}

@@ -1,0 +1,228 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import { bwrapArgs, type IsolationPlan } from "./Isolation.ts"
+
+/** One warm fork-server process: a JSON line per request on its stdin, a JSON line per reply on its stdout. */
+
+const SERVER_SOURCE = NodeFs.readFileSync(new URL("./python/server.py", import.meta.url), "utf8")
+
+export interface WireLimits {
+  readonly test_s: number
+  readonly total_s: number
+  readonly mem: number
+  readonly out: number
+}
+
+export type WireTest =
+  | { readonly k: "call"; readonly a: string }
+  | { readonly k: "assert"; readonly s: string }
+  | { readonly k: "stdio"; readonly i: string }
+
+export interface WireJob {
+  readonly kind: "function" | "stdio"
+  readonly code: string
+  readonly setup?: string | undefined
+  readonly entry?: string | undefined
+  readonly tests: ReadonlyArray<WireTest>
+  readonly exp?: ReadonlyArray<string> | undefined
+  readonly lim: WireLimits
+}
+
+export interface WireResult {
+  readonly s: string
+  readonly ms?: number
+  readonly v?: unknown
+  readonly e?: string
+  readonly o?: string
+}
+
+export interface WireReply {
+  readonly id: number
+  readonly exp: ReadonlyArray<{ readonly v?: unknown; readonly e?: string; readonly lost?: boolean }>
+  readonly compiled: boolean
+  readonly res: ReadonlyArray<WireResult>
+  readonly ms: number
+  readonly error?: string
+}
+
+let workerSeq = 0
+
+/** Thrown (as a rejection) when the worker died or was killed while a request was in flight. */
+export class WorkerDied extends Error {}
+
+export class Worker {
+  readonly name: string
+  private readonly proc: ChildProcess
+  private buffer = ""
+  private nextId = 1
+  private pending: { id: number; resolve: (r: WireReply) => void; reject: (e: Error) => void } | undefined
+  private readonly cgroupDirs: Array<string> = []
+  private stderrTail = ""
+  ready: Promise<void>
+  alive = true
+  jobs = 0
+  /** Set when we killed it on purpose (watchdog, shutdown). */
+  killedByUs = false
+
+  constructor(plan: IsolationPlan, index: number, memoryBytes: number) {
+    this.name = `o1coder-${process.pid}-w${index}-${++workerSeq}`
+    const cfg = JSON.stringify({ uid: plan.uid ?? null, gid: plan.uid ?? null, pidns: plan.pidns, scratch: "/tmp/o1c" })
+    const python = [plan.interpreter, "-I", "-S", "-c", SERVER_SOURCE, cfg]
+    let command: string
+    let args: Array<string>
+    if (plan.bwrap !== undefined) {
+      command = plan.bwrap
+      args = [...bwrapArgs(plan.interpreter, plan.uid !== undefined), "--", ...python]
+    } else {
+      command = python[0]!
+      args = python.slice(1)
+    }
+    // Enter per-worker cgroups before exec'ing bwrap, so the server and every candidate are counted there.
+    const procs: Array<string> = []
+    if (plan.cgroups.pids) {
+      const dir = NodePath.join(plan.cgroups.pids, this.name)
+      try {
+        NodeFs.mkdirSync(dir)
+        NodeFs.writeFileSync(NodePath.join(dir, "pids.max"), "128")
+        this.cgroupDirs.push(dir)
+        procs.push(NodePath.join(dir, "cgroup.procs"))
+      } catch {
+        // cgroup not usable for this worker: rlimits still apply
+      }
+    }
+    if (plan.cgroups.memory) {
+      const dir = NodePath.join(plan.cgroups.memory, this.name)
+      try {
+        NodeFs.mkdirSync(dir)
+        NodeFs.writeFileSync(NodePath.join(dir, "memory.limit_in_bytes"), String(Math.round(memoryBytes * 1.5 + 256 * 1024 ** 2)))
+        this.cgroupDirs.push(dir)
+        procs.push(NodePath.join(dir, "cgroup.procs"))
+      } catch {
+        // idem
+      }
+    }
+    if (procs.length > 0) {
+      const enter = procs.map((p) => `echo $$ > '${p}'`).join(" && ")
+      args = ["-c", `${enter} && exec "$@"`, "sh", command, ...args]
+      command = "/bin/sh"
+    }
+    this.proc = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: {}, detached: false })
+    this.proc.stdout!.setEncoding("utf8")
+    this.proc.stderr!.setEncoding("utf8")
+    let onReady: () => void = () => {}
+    let onFail: (e: Error) => void = () => {}
+    this.ready = new Promise<void>((resolve, reject) => {
+      onReady = resolve
+      onFail = reject
+    })
+    this.ready.catch(() => {})
+    let isReady = false
+    this.proc.stdout!.on("data", (chunk: string) => {
+      this.buffer += chunk
+      let nl: number
+      while ((nl = this.buffer.indexOf("\n")) >= 0) {
+        const line = this.buffer.slice(0, nl)
+        this.buffer = this.buffer.slice(nl + 1)
+        let msg: { id: number; ready?: unknown }
+        try {
+          msg = JSON.parse(line)
+        } catch {
+          continue
+        }
+        if (msg.id === 0 && msg.ready !== undefined) {
+          isReady = true
+          onReady()
+        } else if (this.pending !== undefined && msg.id === this.pending.id) {
+          const p = this.pending
+          this.pending = undefined
+          p.resolve(msg as WireReply)
+        }
+      }
+    })
+    this.proc.stderr!.on("data", (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-2000)
+    })
+    this.proc.stdin!.on("error", () => {})
+    const died = (why: string) => {
+      if (!this.alive) return
+      this.alive = false
+      this.cleanupCgroups()
+      const err = new WorkerDied(`sandbox worker ${this.name} ${why}${this.stderrTail ? `: ${this.stderrTail.trim().slice(-500)}` : ""}`)
+      if (!isReady) onFail(err)
+      const p = this.pending
+      this.pending = undefined
+      p?.reject(err)
+    }
+    this.proc.on("exit", (code, signal) => died(`exited (${signal ?? code})`))
+    this.proc.on("error", (e) => died(`failed to start: ${e.message}`))
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid
+  }
+
+  get busy(): boolean {
+    return this.pending !== undefined
+  }
+
+  request(job: WireJob): Promise<WireReply> {
+    if (!this.alive) return Promise.reject(new WorkerDied(`sandbox worker ${this.name} is dead`))
+    if (this.pending !== undefined) return Promise.reject(new Error("worker busy"))
+    const id = this.nextId++
+    this.jobs++
+    return new Promise<WireReply>((resolve, reject) => {
+      this.pending = { id, resolve, reject }
+      this.proc.stdin!.write(JSON.stringify({ id, op: "run", ...job }) + "\n")
+    })
+  }
+
+  kill(): void {
+    this.killedByUs = true
+    try {
+      this.proc.kill("SIGKILL")
+    } catch {
+      // already gone
+    }
+    this.killCgroupMembers()
+  }
+
+  /** Every process still in this worker's cgroups (the server, candidates, escaped daemons). */
+  private killCgroupMembers(): void {
+    for (const dir of this.cgroupDirs) {
+      try {
+        for (const pid of NodeFs.readFileSync(NodePath.join(dir, "cgroup.procs"), "utf8").split("\n")) {
+          if (pid.trim() !== "") {
+            try {
+              process.kill(Number(pid), "SIGKILL")
+            } catch {
+              // gone
+            }
+          }
+        }
+      } catch {
+        // cgroup gone
+      }
+    }
+  }
+
+  private cleanupCgroups(): void {
+    this.killCgroupMembers()
+    const dirs = this.cgroupDirs.splice(0)
+    const attempt = (left: number) => {
+      const remaining = dirs.filter((d) => {
+        try {
+          NodeFs.rmdirSync(d)
+          return false
+        } catch (e) {
+          return (e as NodeJS.ErrnoException).code !== "ENOENT"
+        }
+      })
+      if (remaining.length > 0 && left > 0) {
+        dirs.splice(0, dirs.length, ...remaining)
+        setTimeout(() => attempt(left - 1), 50).unref()
+      }
+    }
+    attempt(40)
+  }
+}

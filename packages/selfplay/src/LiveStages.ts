@@ -1,0 +1,301 @@
+import type { Problem } from "@o1coder/domain"
+import * as Evaluate from "@o1coder/eval/Evaluate"
+import type { LanguageModelService } from "@o1coder/models/LanguageModel"
+import * as ModelSpecs from "@o1coder/models/ModelSpecs"
+import { importProblems, inferFormat } from "@o1coder/problems/Import"
+import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
+import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
+import { SuitesRepo } from "@o1coder/store/SuitesRepo"
+import { Search, SearchConfig } from "@o1coder/search"
+import { exportTcg, TestGen } from "@o1coder/tcg"
+import { Exporter, Trainer, versionIdOf, type TrainingStage } from "@o1coder/training"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import { Effect, Layer, Option, Scope } from "effect"
+import * as NodePath from "node:path"
+import { stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
+import { StageError, Stages, type RoundContext, type StagesService } from "./Stages.ts"
+
+const TRAINING_STAGE: Record<TrainStage, TrainingStage> = {
+  sft: "policy-sft",
+  dpo: "policy-dpo",
+  grpo: "policy-rl",
+  prm: "prm",
+  "tcg-sft": "tcg",
+  "tcg-dpo": "tcg"
+}
+
+const fail = (stage: string) => (e: unknown) =>
+  new StageError({ stage, reason: String((e as any)?.message ?? (e as any)?.reason ?? e) })
+
+/** The run's problems, by id, loaded once per process. */
+const problemCache = new Map<string, ReadonlyArray<Problem>>()
+
+/**
+ * The real stages: problems from the store, suites from TestGen, MCTS from Search, exports from
+ * the Exporter (and the TCG exporter), jobs from the Trainer, scores from the eval harness. Model
+ * versions are resolved from their spec (record/replay over `model_calls` included) once per
+ * process and kept for the life of the layer.
+ */
+export const make = Effect.gen(function* () {
+  const problemsRepo = yield* ProblemsRepo
+  const versionsRepo = yield* ModelVersionsRepo
+  const suites = yield* SuitesRepo
+  const testGen = yield* TestGen
+  const search = yield* Search
+  const exporter = yield* Exporter
+  const trainer = yield* Trainer
+  const context = yield* Effect.context<SqlClient.SqlClient | import("@o1coder/sandbox/Sandbox").Sandbox | import("@o1coder/store/EvaluationsRepo").EvaluationsRepo | SuitesRepo | ProblemsRepo | import("@o1coder/store/DatasetsRepo").DatasetsRepo>()
+  const scope = yield* Effect.scope
+  const models = new Map<string, LanguageModelService>()
+  const modelLock = yield* Effect.makeSemaphore(1)
+
+  const problemsOf = (config: RunConfig) => {
+    const key = `${config.problems.dataset}/${config.problems.split}/${config.problems.limit ?? ""}`
+    const cached = problemCache.get(key)
+    if (cached !== undefined) return Effect.succeed(cached)
+    return problemsRepo
+      .list({ dataset: config.problems.dataset, split: config.problems.split, limit: config.problems.limit })
+      .pipe(
+        Effect.tap((list) => Effect.sync(() => problemCache.set(key, list))),
+        Effect.mapError(fail("problems"))
+      )
+  }
+  const problemOf = (config: RunConfig, id: string) =>
+    Effect.flatMap(problemsOf(config), (list) => {
+      const found = list.find((p) => p.id === id)
+      return found !== undefined ? Effect.succeed(found) : problemsRepo.get(id).pipe(Effect.mapError(fail("problems")))
+    })
+
+  /** The model of a version id (a `model_versions` row), built from its spec once. */
+  const modelOf = (ctx: RoundContext, versionId: string) =>
+    modelLock.withPermits(1)(
+      Effect.gen(function* () {
+        const known = models.get(versionId)
+        if (known !== undefined) return known
+        const row = yield* versionsRepo.get(versionId).pipe(Effect.mapError(fail("models")))
+        if (row === undefined) return yield* new StageError({ stage: "models", reason: `model version ${versionId} not found` })
+        const problems = yield* problemsOf(ctx.config)
+        const model = yield* ModelSpecs.make(row.spec, { role: row.role, runId: ctx.runId, problems }).pipe(
+          Effect.provide(context),
+          Scope.extend(scope),
+          Effect.mapError(fail(`models (${row.spec})`))
+        )
+        models.set(versionId, model)
+        return model
+      })
+    )
+
+  const specOf = (versionId: string | null) =>
+    versionId === null
+      ? Effect.succeed("none")
+      : Effect.map(versionsRepo.get(versionId).pipe(Effect.mapError(fail("models"))), (row) => row?.spec ?? "none")
+
+  const outDir = (ctx: RoundContext) => NodePath.resolve(ctx.config.training.workDir, ctx.runId, `round-${ctx.round}`)
+
+  const searchConfig = (ctx: RoundContext) => {
+    const s = ctx.config.search
+    return new SearchConfig({
+      rollouts: s.rollouts,
+      maxDepth: s.maxDepth,
+      width: s.width,
+      c: s.exploration,
+      selection: s.selection,
+      seed: ctx.config.seed,
+      temperature: s.temperature,
+      topP: s.topP,
+      topK: s.topK,
+      stepMaxTokens: s.maxTokens,
+      tokenBudget: s.tokenBudget ?? 0,
+      wallMs: s.wallSeconds !== undefined ? s.wallSeconds * 1000 : 0,
+      earlyStop: s.earlyStop
+    })
+  }
+
+  /** The stored suite of a problem (built by the round's TCG activity). */
+  const suiteOf = (suiteId: string) =>
+    suites.get(suiteId).pipe(
+      Effect.mapError(fail("search")),
+      Effect.flatMap(
+        Option.match({
+          onNone: () => Effect.fail(new StageError({ stage: "search", reason: `test suite ${suiteId} not found` })),
+          onSome: (stored) => Effect.succeed({ id: stored.suite.id as string, tests: stored.suite.cases.map((c) => c.test) })
+        })
+      )
+    )
+
+  const runSearch = (ctx: RoundContext, problem: Problem, suiteId: string) =>
+    Effect.gen(function* () {
+      const policy = yield* modelOf(ctx, ctx.versions.policy)
+      const suite = yield* suiteOf(suiteId)
+      return yield* search
+        .run({
+          problem,
+          suite,
+          policy,
+          config: searchConfig(ctx),
+          runId: ctx.runId,
+          round: ctx.round,
+          policySpec: yield* specOf(ctx.versions.policy)
+        })
+        .pipe(Effect.mapError(fail(`search ${problem.id}`)))
+    })
+
+  const service: StagesService = {
+    prepare: (runId, config) =>
+      Effect.gen(function* () {
+        if (config.problems.file !== undefined) {
+          const file = config.problems.file
+          const report = yield* importProblems(file, { format: inferFormat(file) ?? "jsonl", dataset: config.problems.dataset }).pipe(
+            Effect.provide(context),
+            Effect.mapError(fail("problems"))
+          )
+          if (report.imported === 0) return yield* new StageError({ stage: "problems", reason: `${file}: no problem imported` })
+        }
+        problemCache.clear()
+        const problems = yield* problemsOf(config)
+        if (problems.length === 0) {
+          return yield* new StageError({
+            stage: "problems",
+            reason: `no problems in dataset ${config.problems.dataset}, split ${config.problems.split}: import them first (o1coder problems import) or set problems.file`
+          })
+        }
+        const register = (role: "policy" | "tcg" | "prm", spec: string | undefined) =>
+          spec === undefined
+            ? Effect.succeed(null)
+            : versionsRepo
+                .register({ id: `${runId}:${role}:0`, role, spec, parentId: null, runId, round: 0, jobId: null, datasets: [] })
+                .pipe(Effect.map((row) => row.id), Effect.mapError(fail("models")))
+        return {
+          problemIds: problems.map((p) => p.id as string),
+          versions: {
+            policy: (yield* register("policy", config.models.policy))!,
+            tcg: yield* register("tcg", config.models.tcg),
+            prm: yield* register("prm", config.models.prm)
+          }
+        }
+      }).pipe(Effect.withSpan("SelfPlay.prepare")),
+
+    testSuite: (ctx, problemId) =>
+      Effect.gen(function* () {
+        const problem = yield* problemOf(ctx.config, problemId)
+        const t = ctx.config.tests
+        const model = t.generator === "llm" || t.generator === "all" ? (ctx.versions.tcg !== null ? yield* modelOf(ctx, ctx.versions.tcg) : undefined) : undefined
+        const built = yield* testGen
+          .suiteFor(problem, { generator: t.generator, budget: t.budget, seed: ctx.config.seed, model, samples: t.llmSamples, mutants: t.mutants })
+          .pipe(Effect.mapError(fail(`tcg ${problemId}`)))
+        return built.suite.id as string
+      }).pipe(Effect.withSpan("SelfPlay.tcg", { attributes: { problemId } })),
+
+    search: (ctx, problemId, suiteId) =>
+      Effect.gen(function* () {
+        const problem = yield* problemOf(ctx.config, problemId)
+        const outcome = yield* runSearch(ctx, problem, suiteId)
+        return outcome.searchId
+      }).pipe(Effect.withSpan("SelfPlay.search", { attributes: { problemId } })),
+
+    exportData: (ctx, kind) =>
+      Effect.gen(function* () {
+        const dir = outDir(ctx)
+        if (kind === "tcg-sft" || kind === "tcg-dpo") {
+          const result = yield* exportTcg({
+            format: kind === "tcg-sft" ? "sft" : "dpo",
+            out: NodePath.join(dir, `${kind}.jsonl`),
+            filters: { dataset: ctx.config.problems.dataset, split: ctx.config.problems.split }
+          }).pipe(Effect.provide(context), Effect.mapError(fail(`export ${kind}`)))
+          return result.datasetId
+        }
+        const exportKind = kind as "sft" | "prm" | "dpo" | "verl"
+        const result = yield* exporter
+          .export(exportKind, {
+            runId: ctx.runId,
+            round: ctx.round,
+            out: NodePath.join(dir, exportKind === "verl" ? "verl.parquet" : `${exportKind}.jsonl`),
+            ...(exportKind === "sft" ? { format: "prompt-completion" } : {})
+          })
+          .pipe(Effect.mapError(fail(`export ${kind}`)))
+        return result.datasetId
+      }).pipe(Effect.withSpan("SelfPlay.export", { attributes: { kind } })),
+
+    submitTraining: (ctx, stage, datasetIds) =>
+      Effect.gen(function* () {
+        const training = ctx.config.training
+        const job = training.stages[stage]
+        if (job?.command === undefined) return yield* new StageError({ stage: `train ${stage}`, reason: `training.stages.${stage}.command is not set` })
+        const parent = ctx.versions[stageRole(stage)]
+        const slurm = training.slurm
+        const row = yield* trainer
+          .submit({
+            backend: training.backend,
+            stage: TRAINING_STAGE[stage],
+            runId: ctx.runId,
+            round: ctx.round,
+            baseModel: yield* specOf(parent),
+            ...(parent !== null ? { parentVersion: parent } : {}),
+            datasets: datasetIds,
+            command: job.command,
+            ...(job.outputSpec !== undefined ? { outputSpec: job.outputSpec } : {}),
+            workDir: NodePath.resolve(training.workDir, "jobs"),
+            ...(job.env !== undefined ? { env: job.env } : {}),
+            ...(slurm?.partition !== undefined ? { partition: slurm.partition } : {}),
+            ...(slurm?.gpus !== undefined ? { gpus: slurm.gpus } : {}),
+            ...(slurm?.cpus !== undefined ? { cpus: slurm.cpus } : {}),
+            ...(slurm?.time !== undefined ? { timeLimit: slurm.time } : {}),
+            name: `o1coder-${stage}-r${ctx.round}`
+          })
+          .pipe(Effect.mapError(fail(`train ${stage}`)))
+        return row.id
+      }).pipe(Effect.withSpan("SelfPlay.submit", { attributes: { stage } })),
+
+    pollTraining: (jobId) =>
+      trainer.status(jobId).pipe(
+        Effect.map((row) => row.status),
+        Effect.mapError(fail(`train ${jobId}`))
+      ),
+
+    registerVersion: (_ctx, stage, jobId) =>
+      Effect.gen(function* () {
+        yield* trainer.status(jobId).pipe(Effect.mapError(fail(`train ${stage}`)))
+        const id = versionIdOf(jobId)
+        const row = yield* versionsRepo.get(id).pipe(Effect.mapError(fail(`train ${stage}`)))
+        if (row === undefined) return yield* new StageError({ stage: `train ${stage}`, reason: `job ${jobId} registered no model version` })
+        return row.id
+      }),
+
+    evaluate: (ctx, searchIds) =>
+      Effect.gen(function* () {
+        const problems = yield* problemsOf(ctx.config)
+        const evalProblems = ctx.config.problems.evalSplit === undefined || ctx.config.problems.evalSplit === ctx.config.problems.split
+          ? problems
+          : yield* problemsRepo.list({ dataset: ctx.config.problems.dataset, split: ctx.config.problems.evalSplit }).pipe(Effect.mapError(fail("evaluate")))
+        const policy = yield* modelOf(ctx, ctx.versions.policy)
+        const report = yield* Evaluate.run({
+          problems: evalProblems,
+          dataset: ctx.config.problems.dataset,
+          split: ctx.config.problems.evalSplit ?? ctx.config.problems.split,
+          mode: "mcts",
+          policy: { _tag: "model", model: policy },
+          generatedTests: true,
+          id: `eval-${ctx.runId}-r${ctx.round}`,
+          runId: ctx.runId,
+          round: ctx.round,
+          modelVersion: ctx.versions.policy,
+          seed: ctx.config.seed,
+          concurrency: ctx.config.concurrency.searches,
+          search: (problem) =>
+            Effect.gen(function* () {
+              // The round's own search of this problem (already stored: this only reads it back).
+              const suiteId = yield* service.testSuite(ctx, problem.id)
+              const outcome = yield* runSearch(ctx, problem, suiteId)
+              const nodes = yield* search.tree(outcome.searchId).pipe(Effect.mapError(fail("evaluate")))
+              return { searchId: outcome.searchId, answer: outcome.answer?.code, nodes, tokens: outcome.tokens }
+            })
+        }).pipe(Effect.provide(context), Effect.mapError(fail("evaluate")))
+        void searchIds
+        return report.evaluation.id as string
+      }).pipe(Effect.withSpan("SelfPlay.evaluate"))
+  }
+  return service
+})
+
+/** The live stages; needs the stage services (TestGen, Search, Exporter, Trainer, ...) and the store. */
+export const layer = Layer.scoped(Stages, make)

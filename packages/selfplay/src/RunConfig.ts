@@ -1,0 +1,282 @@
+import { hashOf } from "@o1coder/domain"
+import { Effect, Either, ParseResult, Schema } from "effect"
+import * as NodeFs from "node:fs"
+import * as YAML from "yaml"
+
+/**
+ * The run configuration: one JSON or YAML file. Every field is validated; a mistake is reported
+ * with the path of the field (`search.rollouts: expected a positive integer, got -3`).
+ */
+
+const show = (u: unknown): string => (u === undefined ? "nothing" : JSON.stringify(u))
+const expected = (what: string, override = true) => (issue: ParseResult.ParseIssue) => ({
+  message: `expected ${what}, got ${show(issue.actual)}`,
+  override
+})
+
+const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive()).annotations({ message: expected("a positive integer") })
+const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative()).annotations({
+  message: expected("a non-negative integer")
+})
+const Int = Schema.Number.pipe(Schema.int()).annotations({ message: expected("an integer") })
+const PositiveNumber = Schema.Number.pipe(Schema.positive()).annotations({ message: expected("a positive number") })
+const NonNegativeNumber = Schema.Number.pipe(Schema.nonNegative()).annotations({ message: expected("a non-negative number") })
+const Probability = Schema.Number.pipe(Schema.between(0, 1)).annotations({ message: expected("a number between 0 and 1") })
+const Text = Schema.String.pipe(Schema.nonEmptyString()).annotations({ message: expected("a non-empty string") })
+const Bool = Schema.Boolean.annotations({ message: expected("true or false") })
+const oneOf = <const L extends ReadonlyArray<string>>(...literals: L) =>
+  Schema.Literal(...literals).annotations({ message: expected(`one of ${literals.map((l) => JSON.stringify(l)).join(", ")}`) })
+const Env = Schema.Record({ key: Schema.String, value: Schema.String }).annotations({
+  message: expected("a map of names to strings")
+})
+
+const withDefault = <S extends Schema.Schema.AnyNoContext>(schema: S, value: () => Schema.Schema.Type<S>) =>
+  Schema.optionalWith(schema, { default: value as any, exact: true }) as unknown as Schema.optionalWith<
+    S,
+    { default: () => Schema.Schema.Type<S>; exact: true }
+  >
+
+/** What a round trains. Each stage reads the export of the same name and yields a version of one role. */
+export const TrainStage = oneOf("sft", "prm", "dpo", "grpo", "tcg-sft", "tcg-dpo")
+export type TrainStage = typeof TrainStage.Type
+
+export const stageRole = (stage: TrainStage): "policy" | "prm" | "tcg" =>
+  stage === "prm" ? "prm" : stage === "tcg-sft" || stage === "tcg-dpo" ? "tcg" : "policy"
+
+/** The export (datasets.kind) a training stage reads. */
+export const stageDataset = (stage: TrainStage): string =>
+  stage === "grpo" ? "verl" : stage === "prm" ? "prm" : stage
+
+export const ProblemsConfig = Schema.Struct({
+  /** Dataset name in the `problems` table (after import). */
+  dataset: Text,
+  /** A file to import before the run (generic JSONL); optional when the dataset is already imported. */
+  file: Schema.optional(Text),
+  split: withDefault(Text, () => "train"),
+  limit: Schema.optional(PositiveInt),
+  /** Split whose held-out tests score each round (defaults to `split`: held-out tests are never searched). */
+  evalSplit: Schema.optional(Text)
+})
+
+export const ModelsConfig = Schema.Struct({
+  policy: Text,
+  tcg: Schema.optional(Text),
+  prm: Schema.optional(Text)
+})
+
+export const TestsConfig = Schema.Struct({
+  /**
+   * Where test cases come from (DESIGN.md section 1 step 2): "dataset" (visible tests), "mutation"
+   * (type-aware input mutation labelled by the reference), "llm" (models.tcg in the paper's
+   * template), "all" (the three; llm only with models.tcg), "reduced" (all, reduced by mutant kills).
+   */
+  generator: withDefault(oneOf("dataset", "mutation", "llm", "all", "reduced"), () => "all" as const),
+  /** Mutated inputs tried per problem (mutation generator). */
+  budget: withDefault(PositiveInt, () => 60),
+  /** Reference mutants for the suite's mutation score (0 skips the metric). */
+  mutants: withDefault(NonNegativeInt, () => 20),
+  /** Completions asked of the test-generator model per problem (llm generator). */
+  llmSamples: withDefault(PositiveInt, () => 2)
+})
+
+export const SearchConfig = Schema.Struct({
+  rollouts: withDefault(PositiveInt, () => 15),
+  maxDepth: withDefault(PositiveInt, () => 5),
+  width: withDefault(PositiveInt, () => 3),
+  exploration: withDefault(NonNegativeNumber, () => 2.0),
+  temperature: withDefault(NonNegativeNumber, () => 0.8),
+  topP: withDefault(Probability, () => 0.95),
+  topK: withDefault(NonNegativeInt, () => 40),
+  maxTokens: withDefault(PositiveInt, () => 512),
+  earlyStop: withDefault(Bool, () => false),
+  selection: withDefault(oneOf("uct", "puct"), () => "uct" as const),
+  tokenBudget: Schema.optional(PositiveInt),
+  wallSeconds: Schema.optional(PositiveNumber)
+})
+
+export const RewardConfig = Schema.Struct({
+  /** Weight of compilation in the terminal reward `α·compile + (1−α)·pass_ratio`. */
+  alpha: withDefault(Probability, () => 0),
+  gamma: withDefault(Probability, () => 0.9)
+})
+
+/** How one training stage runs: the command a local process, an sbatch script (slurm) or a Ray job entrypoint runs. */
+export const StageJob = Schema.Struct({
+  /**
+   * Shell command templates; placeholders {dataset} {datasets_json} {base_model} {output_dir} {job_id}
+   * {stage} {run_id} {round} {parent_version} (see @o1coder/training JobSpec).
+   */
+  command: Schema.optional(Text),
+  env: Schema.optional(Env),
+  /** Model spec of the produced version (same placeholders); default: the job's output directory. */
+  outputSpec: Schema.optional(Text)
+})
+export type StageJob = typeof StageJob.Type
+
+export const TrainingConfig = Schema.Struct({
+  backend: oneOf("local", "slurm", "ray"),
+  /** Where exports and job outputs go. */
+  workDir: withDefault(Text, () => ".o1coder/runs"),
+  /** Seconds between polls of a running job (a durable sleep). */
+  pollSeconds: withDefault(PositiveNumber, () => 30),
+  stages: withDefault(
+    Schema.partial(
+      Schema.Struct({
+        sft: StageJob,
+        prm: StageJob,
+        dpo: StageJob,
+        grpo: StageJob,
+        "tcg-sft": StageJob,
+        "tcg-dpo": StageJob
+      })
+    ),
+    () => ({})
+  ),
+  slurm: Schema.optional(
+    Schema.Struct({
+      partition: Schema.optional(Text),
+      account: Schema.optional(Text),
+      gpus: Schema.optional(PositiveInt),
+      time: Schema.optional(Text),
+      cpus: Schema.optional(PositiveInt)
+    })
+  ),
+  ray: Schema.optional(Schema.Struct({ address: Text }))
+})
+
+export const RoundPlan = Schema.Struct({
+  train: Schema.Array(TrainStage)
+})
+
+export const RoundsConfig = Schema.Struct({
+  count: withDefault(PositiveInt, () => 2),
+  /**
+   * What round i (1-based, index i-1) trains; the last entry repeats. Default: round 1 follows the
+   * paper (SFT on D+, PRM), later rounds PRM and policy RL by iterative DPO.
+   */
+  plan: withDefault(Schema.Array(RoundPlan).pipe(Schema.minItems(1)).annotations({ message: expected("a non-empty list", false) }), () => [
+    { train: ["sft", "prm"] as const },
+    { train: ["prm", "dpo"] as const }
+  ])
+})
+
+export const EvaluationConfig = Schema.Struct({
+  enabled: withDefault(Bool, () => true),
+  /** Samples per problem for pass@k. */
+  samples: withDefault(PositiveInt, () => 1)
+})
+
+export const ConcurrencyConfig = Schema.Struct({
+  searches: withDefault(PositiveInt, () => 2),
+  tcg: withDefault(PositiveInt, () => 2)
+})
+
+export const RunConfig = Schema.Struct({
+  name: Text,
+  seed: withDefault(Int, () => 1),
+  problems: ProblemsConfig,
+  models: ModelsConfig,
+  tests: withDefault(TestsConfig, () => Schema.decodeSync(TestsConfig)({})),
+  search: withDefault(SearchConfig, () => Schema.decodeSync(SearchConfig)({})),
+  reward: withDefault(RewardConfig, () => Schema.decodeSync(RewardConfig)({})),
+  training: TrainingConfig,
+  rounds: withDefault(RoundsConfig, () => Schema.decodeSync(RoundsConfig)({})),
+  evaluation: withDefault(EvaluationConfig, () => Schema.decodeSync(EvaluationConfig)({})),
+  concurrency: withDefault(ConcurrencyConfig, () => Schema.decodeSync(ConcurrencyConfig)({}))
+})
+export type RunConfig = typeof RunConfig.Type
+export type RunConfigInput = typeof RunConfig.Encoded
+
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  file: Schema.String,
+  problems: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `${this.file}: invalid run configuration\n${this.problems.map((p) => `  ${p}`).join("\n")}`
+  }
+}
+
+const pathText = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`),
+    ""
+  ) || "(top level)"
+
+/** One line per bad field: the deepest issue of each path, without the union noise of defaults. */
+export const formatIssues = (error: ParseResult.ParseError): ReadonlyArray<string> => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).filter((i) => !i.message.startsWith("Expected undefined"))
+  const byPath = new Map<string, string>()
+  for (const issue of issues) {
+    const at = pathText(issue.path)
+    if (byPath.has(at)) continue
+    const message =
+      issue._tag === "Missing"
+        ? "required field is missing"
+        : issue._tag === "Unexpected"
+          ? `unknown field (${issue.message.replace(/^is unexpected, /, "")})`
+          : issue.message
+    byPath.set(at, message)
+  }
+  const paths = [...byPath.keys()]
+  // A parent's message repeats its child's problem: keep the most precise.
+  return paths
+    .filter((p) => !paths.some((q) => q !== p && (q.startsWith(`${p}.`) || q.startsWith(`${p}[`))))
+    .map((p) => `${p}: ${byPath.get(p)}`)
+}
+
+/** Validates an already parsed value (from JSON or YAML). */
+export const decodeConfig = (value: unknown, file = "(config)"): Either.Either<RunConfig, ConfigError> =>
+  Schema.decodeUnknownEither(RunConfig, { onExcessProperty: "error", errors: "all" })(value).pipe(
+    Either.mapLeft((error) => new ConfigError({ file, problems: formatIssues(error) })),
+    Either.flatMap((config) => {
+      const problems: Array<string> = []
+      const needs = new Set(config.rounds.plan.flatMap((p) => p.train))
+      if (config.tests.generator === "llm" && config.models.tcg === undefined) {
+        problems.push('models.tcg: required when tests.generator is "llm"')
+      }
+      for (const stage of needs) {
+        if (config.training.stages[stage]?.command === undefined) {
+          problems.push(`training.stages.${stage}.command: required field is missing (rounds.plan trains "${stage}")`)
+        }
+      }
+      return problems.length === 0 ? Either.right(config) : Either.left(new ConfigError({ file, problems }))
+    })
+  )
+
+/** Parses JSON or YAML text (by extension, else by content) and validates it. */
+export const parseConfigText = (text: string, file = "(config)"): Either.Either<RunConfig, ConfigError> => {
+  let value: unknown
+  try {
+    value = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true })
+  } catch (e) {
+    return Either.left(new ConfigError({ file, problems: [`cannot parse: ${(e as Error).message.split("\n")[0]}`] }))
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return Either.left(new ConfigError({ file, problems: ["(top level): expected a mapping of fields"] }))
+  }
+  return decodeConfig(value, file)
+}
+
+export const loadConfig = (file: string): Effect.Effect<RunConfig, ConfigError> =>
+  Effect.suspend(() => {
+    let text: string
+    try {
+      text = NodeFs.readFileSync(file, "utf8")
+    } catch (e) {
+      return Effect.fail(new ConfigError({ file, problems: [`cannot read: ${(e as Error).message}`] }))
+    }
+    return parseConfigText(text, file)
+  })
+
+/** The encoded (plain JSON) form, as stored in `runs.config`. */
+export const encodeConfig = (config: RunConfig): RunConfigInput => Schema.encodeSync(RunConfig)(config)
+
+/** A run's id: its name and a hash of its full configuration, so the same file continues the same run. */
+export const runIdFor = (config: RunConfig): string =>
+  `${config.name.replace(/[^A-Za-z0-9_.-]+/g, "-")}-${hashOf(encodeConfig(config)).slice(0, 10)}`
+
+/** What round `round` (1-based) trains. */
+export const planFor = (config: RunConfig, round: number): ReadonlyArray<TrainStage> => {
+  const plan = config.rounds.plan
+  return plan[Math.min(round, plan.length) - 1]!.train
+}

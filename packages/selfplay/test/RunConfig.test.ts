@@ -1,0 +1,80 @@
+import { Either } from "effect"
+import * as NodeFs from "node:fs"
+import { describe, expect, it } from "vitest"
+import { exampleYaml } from "../src/ExampleConfig.ts"
+import * as Demo from "../src/Demo.ts"
+import { decodeConfig, parseConfigText, planFor, runIdFor } from "../src/RunConfig.ts"
+
+const EXAMPLE = new URL("../examples/vllm-slurm.yaml", import.meta.url)
+
+const minimal = {
+  name: "t",
+  problems: { dataset: "demo" },
+  models: { policy: "simulated" },
+  training: { backend: "local", stages: { sft: { command: "true" }, prm: { command: "true" }, dpo: { command: "true" } } }
+}
+
+const problemsOf = (value: unknown): ReadonlyArray<string> =>
+  Either.match(decodeConfig(value), { onLeft: (e) => e.problems, onRight: () => [] })
+
+describe("RunConfig", () => {
+  it("fills the paper's defaults", () => {
+    const config = Either.getOrThrow(decodeConfig(minimal))
+    expect(config.search.rollouts).toBe(15)
+    expect(config.search.maxDepth).toBe(5)
+    expect(config.search.width).toBe(3)
+    expect(config.search.exploration).toBe(2)
+    expect(config.search.temperature).toBe(0.8)
+    expect(config.reward.alpha).toBe(0)
+    expect(planFor(config, 1)).toEqual(["sft", "prm"])
+    expect(planFor(config, 2)).toEqual(["prm", "dpo"])
+    expect(planFor(config, 7)).toEqual(["prm", "dpo"])
+  })
+
+  it("names the path of each kind of mistake", () => {
+    const cases: ReadonlyArray<[unknown, string]> = [
+      [{ ...minimal, search: { rollouts: -3 } }, "search.rollouts: expected a positive integer, got -3"],
+      [{ ...minimal, search: { rollouts: "many" } }, 'search.rollouts: expected a positive integer, got "many"'],
+      [{ ...minimal, search: { topP: 1.5 } }, "search.topP: expected a number between 0 and 1, got 1.5"],
+      [{ ...minimal, search: { rolouts: 3 } }, "search.rolouts: unknown field"],
+      [{ ...minimal, problems: {} }, "problems.dataset: required field is missing"],
+      [{ ...minimal, name: "" }, 'name: expected a non-empty string, got ""'],
+      [{ ...minimal, training: { backend: "kubernetes" } }, 'training.backend: expected one of "local", "slurm", "ray", got "kubernetes"'],
+      [{ ...minimal, rounds: { plan: [{ train: ["sft", "ppo"] }] } }, 'rounds.plan[0].train[1]: expected one of'],
+      [{ ...minimal, training: { backend: "local" } }, "training.stages.sft.command: required field is missing"],
+      [{ ...minimal, tests: { generator: "llm" } }, "models.tcg: required when tests.generator is \"llm\""],
+      [{ ...minimal, tests: { budget: 0 } }, "tests.budget: expected a positive integer, got 0"],
+      [{ ...minimal, evaluation: { enabled: "yes" } }, 'evaluation.enabled: expected true or false, got "yes"']
+    ]
+    for (const [value, message] of cases) {
+      const problems = problemsOf(value)
+      expect(problems.length, JSON.stringify(value)).toBeGreaterThan(0)
+      expect(problems.some((p) => p.startsWith(message)), `${problems.join("; ")} should include ${message}`).toBe(true)
+    }
+  })
+
+  it("reports YAML syntax errors and non-mappings", () => {
+    const bad = parseConfigText("name: [unclosed", "x.yaml")
+    expect(Either.isLeft(bad) && bad.left.problems[0]).toMatch(/^cannot parse/)
+    const list = parseConfigText("- 1\n- 2\n", "x.yaml")
+    expect(Either.isLeft(list) && list.left.message).toContain("x.yaml")
+  })
+
+  it("accepts the real-run example (vLLM policy, Slurm training)", () => {
+    const parsed = parseConfigText(NodeFs.readFileSync(EXAMPLE, "utf8"), "vllm-slurm.yaml")
+    if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
+    expect(parsed.right.training.backend).toBe("slurm")
+    expect(parsed.right.models.policy).toMatch(/^openai:http/)
+  })
+
+  it("accepts the example `o1coder init` writes and the demo's configuration", () => {
+    const parsed = parseConfigText(exampleYaml(), "o1coder.yaml")
+    if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
+    expect(parsed.right.training.backend).toBe("local")
+    const demo = Demo.config("/tmp/o1-demo")
+    expect(demo.rounds.count).toBe(2)
+    // The same configuration names the same run; a change names another.
+    expect(runIdFor(demo)).toBe(runIdFor(Demo.config("/tmp/o1-demo")))
+    expect(runIdFor(demo)).not.toBe(runIdFor(Demo.config("/tmp/o1-demo", { rollouts: 3 })))
+  })
+})

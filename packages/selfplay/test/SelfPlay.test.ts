@@ -1,0 +1,56 @@
+import { it } from "@effect/vitest"
+import { Database } from "@o1coder/store"
+import { RunsRepo } from "@o1coder/store/RunsRepo"
+import { Effect, Layer } from "effect"
+import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
+import { expect } from "vitest"
+import { makeFakeStages } from "../src/FakeStages.ts"
+import { decodeConfig, encodeConfig, runIdFor } from "../src/RunConfig.ts"
+import * as SelfPlay from "../src/SelfPlay.ts"
+import { Either } from "effect"
+
+const config = Either.getOrThrow(
+  decodeConfig({
+    name: "wf",
+    problems: { dataset: "demo" },
+    models: { policy: "simulated" },
+    training: { backend: "local", pollSeconds: 0.01, stages: { sft: { command: "true" }, prm: { command: "true" }, dpo: { command: "true" } } },
+    rounds: { count: 2 }
+  })
+)
+
+const stack = (dataDir: string, stages: ReturnType<typeof makeFakeStages>) =>
+  SelfPlay.layer.pipe(
+    Layer.provideMerge(stages.layer),
+    Layer.provideMerge(RunsRepo.Default),
+    Layer.provideMerge(Database.layer({ _tag: "Pglite", dataDir }))
+  )
+
+it.live("runs every round's stages once, and a second start replays the journal without paying again", () =>
+  Effect.gen(function* () {
+    const dataDir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-wf-"))
+    const runId = runIdFor(config)
+    const first = makeFakeStages({ jobPolls: 2 })
+    yield* Effect.gen(function* () {
+      const repo = yield* RunsRepo
+      yield* repo.create({ id: runId, name: config.name, config: encodeConfig(config) })
+      yield* SelfPlay.execute(runId)
+      const rounds = yield* repo.rounds(runId)
+      expect(rounds.map((r) => [r.round, r.stage])).toEqual([[1, "done"], [2, "done"]])
+      expect((yield* repo.get(runId)).status).toBe("completed")
+      // Round 2 searched with the policy trained in round 1.
+      expect(rounds[1]!.policyVersion).toContain("/sft/1")
+    }).pipe(Effect.provide(stack(dataDir, first)))
+    expect([...first.calls.values()].every((n) => n === 1)).toBe(true)
+    expect(first.calls.get("r1/train/sft")).toBe(1)
+    expect(first.calls.get("r2/train/dpo")).toBe(1)
+    expect(first.calls.has("r2/train/sft")).toBe(false)
+
+    const second = makeFakeStages()
+    yield* SelfPlay.execute(runId).pipe(Effect.provide(stack(dataDir, second)))
+    expect(second.calls.size).toBe(0)
+    NodeFs.rmSync(dataDir, { recursive: true, force: true })
+  })
+)

@@ -1,0 +1,172 @@
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import { NotFound, Problem, Test } from "@o1coder/domain"
+import { Effect, ParseResult, Schema } from "effect"
+
+/** A problem with where it came from (file and line), as imported. */
+export interface ProblemRecord {
+  readonly problem: Problem
+  readonly sourceFile?: string | undefined
+  readonly sourceLine?: number | undefined
+}
+
+export interface ListOptions {
+  readonly dataset?: string | undefined
+  readonly split?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
+
+export interface CountOptions {
+  readonly dataset?: string | undefined
+  readonly split?: string | undefined
+}
+
+export interface SplitCount {
+  readonly dataset: string
+  readonly split: string
+  readonly count: number
+}
+
+/** The `problems` row as the drivers return it (jsonb parsed, float8 as number, nulls). */
+const Row = Schema.Struct({
+  id: Schema.String,
+  dataset: Schema.String,
+  task_id: Schema.String,
+  split: Schema.String,
+  kind: Schema.String,
+  statement: Schema.String,
+  entry_point: Schema.NullOr(Schema.String),
+  signature: Schema.NullOr(Schema.String),
+  reference: Schema.NullOr(Schema.String),
+  setup: Schema.NullOr(Schema.String),
+  visible_tests: Schema.Unknown,
+  held_out_tests: Schema.Unknown,
+  held_out_inputs: Schema.Unknown,
+  atol: Schema.NullOr(Schema.Number)
+})
+
+const decodeRow = (row: unknown): Effect.Effect<Problem, ParseResult.ParseError> =>
+  Effect.flatMap(Schema.decodeUnknown(Row)(row), (r) =>
+    Schema.decodeUnknown(Problem)({
+      id: r.id,
+      dataset: r.dataset,
+      taskId: r.task_id,
+      split: r.split,
+      kind: r.kind,
+      statement: r.statement,
+      ...(r.entry_point !== null ? { entryPoint: r.entry_point } : {}),
+      ...(r.signature !== null ? { signature: r.signature } : {}),
+      ...(r.reference !== null ? { reference: r.reference } : {}),
+      ...(r.setup !== null ? { setup: r.setup } : {}),
+      visibleTests: r.visible_tests,
+      heldOutTests: r.held_out_tests,
+      heldOutInputs: r.held_out_inputs,
+      ...(r.atol !== null ? { atol: r.atol } : {})
+    })
+  )
+
+const encodeTests = Schema.encodeSync(Schema.Array(Test))
+
+const toRow = ({ problem: p, sourceFile, sourceLine }: ProblemRecord) => ({
+  id: p.id,
+  dataset: p.dataset,
+  task_id: p.taskId,
+  split: p.split,
+  kind: p.kind,
+  statement: p.statement,
+  entry_point: p.entryPoint ?? null,
+  signature: p.signature ?? null,
+  reference: p.reference ?? null,
+  setup: p.setup ?? null,
+  visible_tests: JSON.stringify(encodeTests(p.visibleTests)),
+  held_out_tests: JSON.stringify(encodeTests(p.heldOutTests)),
+  held_out_inputs: JSON.stringify(p.heldOutInputs),
+  atol: p.atol ?? null,
+  source_file: sourceFile ?? null,
+  source_line: sourceLine ?? null
+})
+
+const COLUMNS = `id, dataset, task_id, split, kind, statement, entry_point, signature, reference, setup,
+  visible_tests, held_out_tests, held_out_inputs, atol`
+
+/** Natural task order: numeric task ids numerically ("2" < "10"), then the others by text. */
+const ORDER = `dataset, (task_id ~ '^[0-9]+$') desc,
+  case when task_id ~ '^[0-9]+$' then lpad(task_id, 40, '0') else task_id end, task_id`
+
+/** Rows per INSERT statement (16 parameters each; Postgres allows 65535 per statement). */
+const CHUNK = 500
+
+/**
+ * SQL access to the `problems` table. Re-importing a problem with the same id replaces it
+ * (idempotent), keeping one row per id.
+ */
+export class ProblemsRepo extends Effect.Service<ProblemsRepo>()("o1coder/ProblemsRepo", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+
+    const filter = (o: CountOptions) =>
+      sql.and([
+        ...(o.dataset !== undefined ? [sql`dataset = ${o.dataset}`] : []),
+        ...(o.split !== undefined ? [sql`split = ${o.split}`] : [])
+      ])
+
+    /** Inserts or replaces every record (by id) in one transaction; returns how many were written. */
+    const upsertMany = (records: ReadonlyArray<ProblemRecord>): Effect.Effect<number, SqlError> =>
+      sql
+        .withTransaction(
+          Effect.forEach(
+            Array.from({ length: Math.ceil(records.length / CHUNK) }, (_, i) => records.slice(i * CHUNK, (i + 1) * CHUNK)),
+            (chunk) =>
+              sql`insert into problems ${sql.insert(chunk.map(toRow))}
+                on conflict (id) do update set
+                  dataset = excluded.dataset, task_id = excluded.task_id, split = excluded.split,
+                  kind = excluded.kind, statement = excluded.statement, entry_point = excluded.entry_point,
+                  signature = excluded.signature, reference = excluded.reference, setup = excluded.setup,
+                  visible_tests = excluded.visible_tests, held_out_tests = excluded.held_out_tests,
+                  held_out_inputs = excluded.held_out_inputs, atol = excluded.atol,
+                  source_file = excluded.source_file, source_line = excluded.source_line,
+                  imported_at = now()`,
+            { discard: true }
+          )
+        )
+        .pipe(Effect.as(records.length), Effect.withSpan("ProblemsRepo.upsertMany", { attributes: { count: records.length } }))
+
+    const upsert = (problem: Problem, source?: Omit<ProblemRecord, "problem">) =>
+      upsertMany([{ problem, ...source }])
+
+    /** The problem with this id, or NotFound. */
+    const get = (id: string): Effect.Effect<Problem, NotFound | SqlError | ParseResult.ParseError> =>
+      sql.unsafe(`select ${COLUMNS} from problems where id = $1`, [id]).pipe(
+        Effect.flatMap((rows): Effect.Effect<Problem, NotFound | ParseResult.ParseError> =>
+          rows.length === 0 ? Effect.fail(new NotFound({ what: "problem", id })) : decodeRow(rows[0])
+        ),
+        Effect.withSpan("ProblemsRepo.get", { attributes: { id } })
+      )
+
+    /** Problems in natural task order (dataset, then numeric task ids numerically). */
+    const list = (o: ListOptions = {}): Effect.Effect<ReadonlyArray<Problem>, SqlError | ParseResult.ParseError> =>
+      sql`select ${sql.literal(COLUMNS)} from problems where ${filter(o)}
+        order by ${sql.literal(ORDER)}
+        ${o.limit !== undefined ? sql`limit ${Math.max(0, Math.floor(o.limit))}` : sql``}
+        ${o.offset !== undefined ? sql`offset ${Math.max(0, Math.floor(o.offset))}` : sql``}`.pipe(
+        Effect.flatMap(Effect.forEach(decodeRow)),
+        Effect.withSpan("ProblemsRepo.list")
+      )
+
+    const count = (o: CountOptions = {}): Effect.Effect<number, SqlError> =>
+      sql<{ n: number }>`select count(*)::int as n from problems where ${filter(o)}`.pipe(
+        Effect.map((rows) => rows[0]!.n)
+      )
+
+    /** Row counts per dataset and split, in name order. */
+    const countBySplit = (dataset?: string): Effect.Effect<ReadonlyArray<SplitCount>, SqlError> =>
+      sql<SplitCount>`select dataset, split, count(*)::int as count from problems
+        where ${filter({ dataset })} group by dataset, split order by dataset, split`
+
+    const exists = (id: string): Effect.Effect<boolean, SqlError> =>
+      sql<{ n: number }>`select count(*)::int as n from problems where id = ${id}`.pipe(Effect.map((r) => r[0]!.n > 0))
+
+    return { upsert, upsertMany, get, list, count, countBySplit, exists } as const
+  })
+}) {}

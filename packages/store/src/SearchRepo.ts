@@ -1,0 +1,219 @@
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import { NotFound } from "@o1coder/domain"
+import { Effect, Option, Schema } from "effect"
+
+/** One row of `searches`: a search of one problem, its budgets spent and where it stands. */
+export class SearchRecord extends Schema.Class<SearchRecord>("SearchRecord")({
+  id: Schema.String,
+  problemId: Schema.String,
+  runId: Schema.NullOr(Schema.String),
+  round: Schema.NullOr(Schema.Number),
+  suiteId: Schema.NullOr(Schema.String),
+  policyVersion: Schema.String,
+  config: Schema.Unknown,
+  seed: Schema.Number,
+  status: Schema.Literal("running", "completed", "failed"),
+  rolloutsDone: Schema.Number,
+  bestNodeId: Schema.NullOr(Schema.String),
+  tokens: Schema.Number,
+  modelCalls: Schema.Number,
+  executions: Schema.Number,
+  elapsedMs: Schema.Number,
+  startedAt: Schema.DateFromSelf,
+  finishedAt: Schema.NullOr(Schema.DateFromSelf)
+}) {}
+
+/** A node as stored (the columns of `nodes`). */
+export interface NodeRow {
+  readonly id: string
+  readonly searchId: string
+  readonly parentId: string | null
+  readonly seq: number
+  readonly depth: number
+  readonly action: "A1" | "A2" | "A3" | null
+  readonly body: string
+  readonly code: string | null
+  readonly terminal: boolean
+  readonly visits: number
+  readonly valueSum: number
+  readonly reward: number | null
+  readonly passed: number | null
+  readonly total: number | null
+  readonly prior: number | null
+}
+
+/** Counters of a search, written with every checkpoint. */
+export interface SearchProgress {
+  readonly rolloutsDone: number
+  readonly tokens: number
+  readonly modelCalls: number
+  readonly executions: number
+  readonly elapsedMs: number
+  readonly bestNodeId: string | null
+}
+
+export interface NewSearch {
+  readonly id: string
+  readonly problemId: string
+  readonly runId: string | null
+  readonly round: number | null
+  readonly suiteId: string | null
+  readonly policyVersion: string
+  readonly config: unknown
+  readonly seed: number
+  readonly root: NodeRow
+}
+
+const SEARCH_COLUMNS = `id, problem_id as "problemId", run_id as "runId", round, suite_id as "suiteId",
+  policy_version as "policyVersion", config, seed, status, rollouts_done as "rolloutsDone",
+  best_node_id as "bestNodeId", tokens, model_calls as "modelCalls", executions,
+  elapsed_ms as "elapsedMs", started_at as "startedAt", finished_at as "finishedAt"`
+
+const NODE_COLUMNS = `id, search_id as "searchId", parent_id as "parentId", seq, depth, action, body, code, terminal,
+  visits, value_sum as "valueSum", reward, passed, total, prior`
+
+const NODE_RECORD = `x(id text, search_id text, parent_id text, seq int, depth int, action text, body text, code text,
+  terminal boolean, visits int, value_sum float8, reward float8, passed int, total int, prior float8)`
+
+const nodeJson = (nodes: ReadonlyArray<NodeRow>) =>
+  JSON.stringify(
+    nodes.map((n) => ({
+      id: n.id, search_id: n.searchId, parent_id: n.parentId, seq: n.seq, depth: n.depth, action: n.action,
+      body: n.body, code: n.code, terminal: n.terminal, visits: n.visits, value_sum: n.valueSum, reward: n.reward,
+      passed: n.passed, total: n.total, prior: n.prior
+    }))
+  )
+
+const decodeSearch = Schema.decodeUnknown(SearchRecord)
+
+/**
+ * SQL access to search trees (`searches`, `nodes`). A tree is the checkpoint of its search: each
+ * iteration's new nodes and visit/value updates go in one transaction (`checkpoint`).
+ */
+export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+
+    const insertNodes = (nodes: ReadonlyArray<NodeRow>) =>
+      nodes.length === 0
+        ? Effect.void
+        : sql.unsafe(
+            `insert into nodes (id, search_id, parent_id, seq, depth, action, body, code, terminal, visits, value_sum, reward, passed, total, prior)
+             select id, search_id, parent_id, seq, depth, action, body, code, terminal, visits, value_sum, reward, passed, total, prior
+             from jsonb_to_recordset($1::jsonb) as ${NODE_RECORD}`,
+            [nodeJson(nodes)]
+          ).raw.pipe(Effect.asVoid)
+
+    const get = (id: string): Effect.Effect<SearchRecord, NotFound | SqlError> =>
+      sql.unsafe<Record<string, unknown>>(`select ${SEARCH_COLUMNS} from searches where id = $1`, [id]).pipe(
+        Effect.flatMap((rows) =>
+          rows.length === 0
+            ? Effect.fail(new NotFound({ what: "search", id }))
+            : decodeSearch(normalise(rows[0]!)).pipe(Effect.orDie)
+        )
+      )
+
+    const find = (id: string) => get(id).pipe(Effect.map(Option.some), Effect.catchTag("NotFound", () => Effect.succeedNone))
+
+    /** Creates the search row and its root node in one transaction (nothing if the id exists). */
+    const create = (search: NewSearch) =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const inserted = yield* sql<{ id: string }>`insert into searches ${sql.insert({
+            id: search.id,
+            problem_id: search.problemId,
+            run_id: search.runId,
+            round: search.round,
+            suite_id: search.suiteId,
+            policy_version: search.policyVersion,
+            config: JSON.stringify(search.config),
+            seed: search.seed,
+            status: "running"
+          })} on conflict (id) do nothing returning id`
+          if (inserted.length > 0) yield* insertNodes([search.root])
+          return inserted.length > 0
+        })
+      )
+
+    /** The nodes of a search in creation order. */
+    const nodes = (searchId: string): Effect.Effect<ReadonlyArray<NodeRow>, SqlError> =>
+      sql.unsafe<NodeRow>(`select ${NODE_COLUMNS} from nodes where search_id = $1 order by seq`, [searchId])
+
+    /** One iteration's checkpoint: new nodes, updated N/Q of existing ones, and the counters, atomically. */
+    const checkpoint = (input: {
+      readonly searchId: string
+      readonly newNodes: ReadonlyArray<NodeRow>
+      readonly updated: ReadonlyArray<{ readonly id: string; readonly visits: number; readonly valueSum: number }>
+      readonly progress: SearchProgress
+    }) =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          yield* insertNodes(input.newNodes)
+          if (input.updated.length > 0) {
+            yield* sql.unsafe(
+              `update nodes n set visits = x.visits, value_sum = x.value_sum
+               from jsonb_to_recordset($1::jsonb) as x(id text, visits int, value_sum float8) where n.id = x.id`,
+              [JSON.stringify(input.updated.map((u) => ({ id: u.id, visits: u.visits, value_sum: u.valueSum })))]
+            ).raw
+          }
+          yield* updateProgress(input.searchId, input.progress)
+        })
+      )
+
+    const updateProgress = (searchId: string, p: SearchProgress) =>
+      sql`update searches set rollouts_done = ${p.rolloutsDone}, tokens = ${p.tokens}, model_calls = ${p.modelCalls},
+            executions = ${p.executions}, elapsed_ms = ${p.elapsedMs}, best_node_id = ${p.bestNodeId}
+          where id = ${searchId}`.pipe(Effect.asVoid)
+
+    const finish = (searchId: string, status: "completed" | "failed", progress: SearchProgress) =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          yield* updateProgress(searchId, progress)
+          yield* sql`update searches set status = ${status}, finished_at = now() where id = ${searchId}`
+        })
+      )
+
+    /** Marks a search failed, keeping the counters of its last checkpoint. */
+    const markFailed = (searchId: string) =>
+      sql`update searches set status = 'failed', finished_at = now() where id = ${searchId}`.pipe(Effect.asVoid)
+
+    /** Marks a search running again (resume of a failed one). */
+    const reopen = (searchId: string) =>
+      sql`update searches set status = 'running', finished_at = null where id = ${searchId}`.pipe(Effect.asVoid)
+
+    const list = (filter: { readonly runId?: string; readonly round?: number; readonly problemId?: string } = {}) =>
+      sql
+        .unsafe<Record<string, unknown>>(
+          `select ${SEARCH_COLUMNS} from searches
+           where ($1::text is null or run_id = $1) and ($2::int is null or round = $2) and ($3::text is null or problem_id = $3)
+           order by started_at, id`,
+          [filter.runId ?? null, filter.round ?? null, filter.problemId ?? null]
+        )
+        .pipe(Effect.flatMap((rows) => Effect.forEach(rows, (r) => decodeSearch(normalise(r)).pipe(Effect.orDie))))
+
+    /** Every node of every search of a problem (tree-value process rewards read these). */
+    const nodesOfProblem = (problemId: string): Effect.Effect<ReadonlyArray<NodeRow>, SqlError> =>
+      sql.unsafe<NodeRow>(
+        `select ${NODE_COLUMNS} from nodes
+         where search_id in (select id from searches where problem_id = $1) order by search_id, seq`,
+        [problemId]
+      )
+
+    return { create, get, find, nodes, checkpoint, finish, markFailed, reopen, list, nodesOfProblem } as const
+  })
+}) {}
+
+// pg returns bigint/numeric as strings and jsonb already parsed; keep Schema strict by normalising numbers.
+const normalise = (row: Record<string, unknown>): Record<string, unknown> => ({
+  ...row,
+  round: row.round === null ? null : Number(row.round),
+  seed: Number(row.seed),
+  rolloutsDone: Number(row.rolloutsDone),
+  tokens: Number(row.tokens),
+  modelCalls: Number(row.modelCalls),
+  executions: Number(row.executions),
+  elapsedMs: Number(row.elapsedMs),
+  startedAt: row.startedAt instanceof Date ? row.startedAt : new Date(String(row.startedAt)),
+  finishedAt: row.finishedAt === null || row.finishedAt instanceof Date ? row.finishedAt : new Date(String(row.finishedAt))
+})

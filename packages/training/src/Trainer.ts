@@ -1,0 +1,216 @@
+import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
+import { isFinished, JobsRepo, type JobRow } from "@o1coder/store/JobsRepo"
+import { ModelVersionsRepo, type ModelVersionRow } from "@o1coder/store/ModelVersionsRepo"
+import { Context, Duration, Effect, Layer, Schedule, Schema, type Scope } from "effect"
+import * as Path from "node:path"
+import type { JobHandle, PreparedJob, TrainingBackend } from "./backends/Backend.ts"
+import { TrainerError, TrainingFailed, WaitTimeout } from "./Errors.ts"
+import { jobIdOf, JobSpec, renderTemplate, roleOfStage, type DatasetRef, type ResolvedSpec } from "./JobSpec.ts"
+
+/** The backends a Trainer can use, by name. */
+export class TrainingBackends extends Context.Tag("o1coder/TrainingBackends")<TrainingBackends, ReadonlyMap<string, TrainingBackend>>() {
+  /** A registry from backends (each possibly built in a scope, e.g. the local one). */
+  static layer = <E, R>(...backends: ReadonlyArray<Effect.Effect<TrainingBackend, E, R>>): Layer.Layer<TrainingBackends, E, Exclude<R, Scope.Scope>> =>
+    Layer.scoped(TrainingBackends, Effect.map(Effect.all(backends), (list) => new Map(list.map((b) => [b.name, b] as const))))
+}
+
+export const DEFAULT_WORK_DIR = ".o1coder/jobs"
+
+export interface SubmitOptions {
+  /** Re-run a job that already failed or was cancelled (same id, new attempt). Default: attach. */
+  readonly retry?: boolean
+}
+
+export interface WaitOptions {
+  /** Poll interval (default 2 s). */
+  readonly pollEvery?: Duration.DurationInput
+  /** Give up waiting after this long (the job keeps running); default: no deadline. */
+  readonly timeout?: Duration.DurationInput
+  /** Cancel the job when the waiting fiber is interrupted (Ctrl-C); default true. */
+  readonly cancelOnInterrupt?: boolean
+  /** Log lines shown with a failure (default 20). */
+  readonly tailLines?: number
+}
+
+export interface Finished {
+  readonly job: JobRow
+  readonly version: ModelVersionRow
+}
+
+/** The id of the model version a job's output registers as. */
+export const versionIdOf = (jobId: string): string => `mv-${jobId.replace(/^job-/, "")}`
+
+const decodeSpec = Schema.decodeUnknown(JobSpec)
+
+/**
+ * Training dispatch (DESIGN.md section 1 step 5): submit, status, logs, cancel and wait, over
+ * local, Slurm and Ray backends. Job ids are derived from the work (see `jobIdOf`); submitting
+ * the same work again attaches to the existing job. Status changes are stored in
+ * `training_jobs`; a succeeded job registers its output once in `model_versions`, with its
+ * parent version and datasets as lineage.
+ */
+export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
+  effect: Effect.gen(function* () {
+    const jobs = yield* JobsRepo
+    const versions = yield* ModelVersionsRepo
+    const datasets = yield* DatasetsRepo
+    const backends = yield* TrainingBackends
+
+    const backendOf = (name: string) => {
+      const b = backends.get(name)
+      return b === undefined
+        ? Effect.fail(new TrainerError({ backend: name, operation: "select", reason: `backend not configured; available: ${[...backends.keys()].join(", ") || "none"}` }))
+        : Effect.succeed(b)
+    }
+
+    const resolve = (spec: JobSpec) =>
+      Effect.forEach(spec.datasets, (d) =>
+        typeof d !== "string"
+          ? Effect.succeed<DatasetRef>(d)
+          : Effect.flatMap(datasets.get(d).pipe(Effect.orDie), (row) =>
+              row === undefined
+                ? Effect.fail(new TrainerError({ backend: spec.backend, operation: "submit", reason: `dataset ${d} not found` }))
+                : Effect.succeed<DatasetRef>({ id: row.id, path: row.path, sha256: row.sha256 })
+            )
+      ).pipe(Effect.map((refs): ResolvedSpec => ({ ...spec, datasets: refs })))
+
+    const get = (id: string) =>
+      Effect.flatMap(jobs.get(id).pipe(Effect.orDie), (row) =>
+        row === undefined ? Effect.fail(new TrainerError({ backend: "?", operation: "find", reason: `no training job ${id}` })) : Effect.succeed(row)
+      )
+
+    const handleOf = (row: JobRow): JobHandle => ({
+      id: row.id,
+      externalId: row.externalId ?? "",
+      logPath: row.logPath ?? "",
+      jobDir: row.logPath !== null ? Path.dirname(row.logPath) : ""
+    })
+
+    /** Registers the output of a succeeded job (idempotent). */
+    const register = (row: JobRow) =>
+      Effect.gen(function* () {
+        const spec = row.spec as ResolvedSpec
+        const outputDir = row.outputDir ?? ""
+        const modelSpec = renderTemplate(spec.outputSpec ?? "{output_dir}", spec, { jobId: row.id, outputDir }, false)
+        return yield* versions
+          .register({
+            id: versionIdOf(row.id),
+            role: roleOfStage(spec.stage),
+            spec: modelSpec,
+            parentId: spec.parentVersion ?? null,
+            runId: row.runId,
+            round: row.round,
+            jobId: row.id,
+            datasets: spec.datasets.map((d) => d.id),
+            meta: { backend: row.backend, stage: spec.stage, baseModel: spec.baseModel, externalId: row.externalId, outputDir }
+          })
+          .pipe(Effect.orDie)
+      })
+
+    /** Asks the backend, stores a change, registers the output of a success. */
+    const status = (id: string) =>
+      Effect.gen(function* () {
+        const row = yield* get(id)
+        if (isFinished(row.status) || row.externalId === null) return row
+        const backend = yield* backendOf(row.backend)
+        const remote = yield* backend.status(handleOf(row))
+        yield* jobs.setStatus(id, remote.status, remote.message).pipe(Effect.orDie)
+        const updated = yield* get(id)
+        if (updated.status === "succeeded") yield* register(updated)
+        return updated
+      }).pipe(Effect.withSpan("Trainer.status", { attributes: { jobId: id } }))
+
+    /**
+     * Submits a job, or attaches to the job the same work already made. Accepts a decoded
+     * `JobSpec` or its JSON form (e.g. a parsed config file).
+     */
+    const submit = (input: JobSpec | unknown, options: SubmitOptions = {}) =>
+      Effect.gen(function* () {
+        const spec = yield* decodeSpec(input).pipe(
+          Effect.mapError((e) => new TrainerError({ backend: "?", operation: "submit", reason: `invalid job spec: ${e.message}` }))
+        )
+        const resolved = yield* resolve(spec)
+        const backend = yield* backendOf(resolved.backend)
+        const id = jobIdOf(resolved)
+        const existing = yield* jobs.get(id).pipe(Effect.orDie)
+        const retry = options.retry === true && existing !== undefined && (existing.status === "failed" || existing.status === "cancelled")
+        if (existing !== undefined && existing.externalId !== null && !retry) {
+          return isFinished(existing.status) ? existing : yield* status(id)
+        }
+        const jobDir = Path.resolve(resolved.workDir ?? DEFAULT_WORK_DIR, id)
+        const outputDir = Path.resolve(resolved.outputDir ?? Path.join(jobDir, "output"))
+        const prepared: PreparedJob = {
+          id,
+          spec: resolved,
+          command: renderTemplate(resolved.command, resolved, { jobId: id, outputDir }, true),
+          jobDir,
+          outputDir,
+          logPath: Path.join(jobDir, "train.log"),
+          retry
+        }
+        const newJob = { id, backend: backend.name, stage: resolved.stage, runId: resolved.runId ?? null, round: resolved.round ?? null, spec: resolved, outputDir, logPath: prepared.logPath }
+        yield* (retry ? jobs.reset(newJob) : jobs.insert(newJob)).pipe(Effect.orDie)
+        const submitted = yield* backend.submit(prepared).pipe(
+          Effect.tapError((e) => jobs.setStatus(id, "failed", `submit failed: ${e.reason}`).pipe(Effect.orDie))
+        )
+        yield* jobs.setExternalId(id, submitted.externalId).pipe(Effect.orDie)
+        yield* Effect.logDebug(`${submitted.attached ? "attached to" : "submitted"} ${id} on ${backend.name} as ${submitted.externalId}`)
+        return yield* status(id)
+      }).pipe(Effect.withSpan("Trainer.submit"))
+
+    const logs = (id: string, tail?: number) =>
+      Effect.gen(function* () {
+        const row = yield* get(id)
+        if (row.externalId === null) return ""
+        const backend = yield* backendOf(row.backend)
+        return yield* backend.logs(handleOf(row), tail)
+      })
+
+    const cancel = (id: string) =>
+      Effect.gen(function* () {
+        const row = yield* get(id)
+        if (isFinished(row.status)) return row
+        if (row.externalId !== null) {
+          const backend = yield* backendOf(row.backend)
+          yield* backend.cancel(handleOf(row))
+        }
+        yield* jobs.setStatus(id, "cancelled", "cancelled by request").pipe(Effect.orDie)
+        return yield* get(id)
+      }).pipe(Effect.withSpan("Trainer.cancel", { attributes: { jobId: id } }))
+
+    /**
+     * Polls until the job finishes. Succeeded → the registered model version; failed or
+     * cancelled → `TrainingFailed` with the log's last lines; past `timeout` → `WaitTimeout`
+     * (the job keeps running). Interrupting the wait cancels the job unless
+     * `cancelOnInterrupt: false`.
+     */
+    const wait = (id: string, options: WaitOptions = {}) => {
+      const poll = status(id).pipe(
+        Effect.repeat({
+          schedule: Schedule.spaced(options.pollEvery ?? "2 seconds"),
+          until: (row) => isFinished(row.status)
+        }),
+        Effect.zipRight(get(id))
+      )
+      const bounded = options.timeout === undefined
+        ? poll
+        : poll.pipe(Effect.timeoutFail({ duration: options.timeout, onTimeout: () => new WaitTimeout({ jobId: id, waitedMs: Duration.toMillis(options.timeout!) }) }))
+      return bounded.pipe(
+        Effect.onInterrupt(() => (options.cancelOnInterrupt === false ? Effect.void : cancel(id).pipe(Effect.ignore))),
+        Effect.flatMap((row) =>
+          row.status === "succeeded"
+            ? Effect.map(register(row), (version): Finished => ({ job: row, version }))
+            : Effect.flatMap(logs(id, options.tailLines ?? 20).pipe(Effect.orElseSucceed(() => "(logs unavailable)")), (logTail) =>
+                Effect.fail(new TrainingFailed({ jobId: id, status: row.status, reason: row.message ?? row.status, logTail }))
+              )
+        ),
+        Effect.withSpan("Trainer.wait", { attributes: { jobId: id } })
+      )
+    }
+
+    const list = (filter: { readonly runId?: string | undefined } = {}) => jobs.list(filter).pipe(Effect.orDie)
+
+    return { submit, status, logs, cancel, wait, list, get, idOf: (spec: ResolvedSpec) => jobIdOf(spec) } as const
+  }),
+  dependencies: [JobsRepo.Default, ModelVersionsRepo.Default, DatasetsRepo.Default]
+}) {}
