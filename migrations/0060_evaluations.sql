@@ -8,7 +8,7 @@ CREATE INDEX IF NOT EXISTS evaluations_run ON evaluations (run_id, round);
 CREATE TABLE IF NOT EXISTS held_out_labels (
   problem_id  text NOT NULL,
   key         text NOT NULL,
-  tests       jsonb NOT NULL,               -- labelled CallTests, in input order
+  tests       jsonb NOT NULL,               -- labelled tests (CallTests; an AssertTest for `is not None` results), in input order
   failures    jsonb NOT NULL,               -- inputs the reference could not label: [{index, args, status, error}]
   created_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (problem_id, key)

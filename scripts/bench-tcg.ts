@@ -97,6 +97,9 @@ const program = ({ byCode, problems, totalMutants }: Effect.Effect.Success<typeo
         const killsB = yield* killedBy(sandbox, problem, mutants, b)
         const c = yield* gen.suiteFor(problem, { generator: "mutation", budget, seed, mutants: mutantCount })
         const d = yield* gen.suiteFor(problem, { generator: "reduced", base: "mutation", budget, seed, mutants: mutantCount })
+        if (process.env.TCG_BENCH_VERBOSE === "1" && killsB.filter(Boolean).length > d.stats.killed) {
+          console.error(`  ${problem.id}: mbpp+ kills ${killsB.filter(Boolean).length}, ours ${d.stats.killed} of ${mutants.length}; ours ${c.suite.cases.length} cases, dropped ${JSON.stringify(Object.fromEntries(Object.entries(c.stats.dropped).filter(([, n]) => n > 0)))}`)
+        }
         totals.a.size += a.length
         totals.a.killed += killsA.filter(Boolean).length
         totals.b.size += b.length

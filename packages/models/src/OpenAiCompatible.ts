@@ -101,6 +101,19 @@ export const parseRetryAfter = (value: string | undefined, now: number = Date.no
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
+/**
+ * The wait before retry number `retry + 1`: exponential backoff `base·2^retry·jitter` capped at
+ * `maxMs`, but never shorter than the server's Retry-After (itself capped at 4·maxMs so that a
+ * hostile header cannot stall a run).
+ */
+export const retryDelayMs = (o: {
+  readonly retry: number
+  readonly jitter: number
+  readonly baseMs: number
+  readonly maxMs: number
+  readonly retryAfterMs?: number | undefined
+}): number => Math.max(Math.min(o.maxMs, o.baseMs * 2 ** o.retry * o.jitter), Math.min(o.retryAfterMs ?? 0, o.maxMs * 4))
+
 const CONTEXT_TOO_LONG = /context length|maximum context|too many tokens|context window|prompt is too long|exceeds the (model|max)/i
 
 interface EndpointState {
@@ -218,8 +231,7 @@ export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService
             }
             return Effect.gen(function* () {
               const jitter = yield* Random.nextRange(0.5, 1.5)
-              const backoff = Math.min(maxBackoff, baseBackoff * 2 ** retry * jitter)
-              const wait = Math.max(backoff, Math.min(a.retryAfterMs ?? 0, maxBackoff * 4))
+              const wait = retryDelayMs({ retry, jitter, baseMs: baseBackoff, maxMs: maxBackoff, retryAfterMs: a.retryAfterMs })
               yield* Effect.logDebug(`${modelVersion}: ${a.error.kind}, retry ${retry + 1}/${maxRetries} in ${Math.round(wait)} ms`)
               yield* Effect.sleep(Duration.millis(wait))
               return yield* loop(retry + 1)

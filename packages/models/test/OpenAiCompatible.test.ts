@@ -76,6 +76,12 @@ describe("OpenAI-compatible backend against a fake server on 127.0.0.1", () => {
         expect(out).toHaveLength(1)
         expect(server.requests()).toHaveLength(2)
         expect(OpenAiCompatible.parseRetryAfter("2")).toBe(2000)
+        // The wait honours Retry-After over a shorter backoff, and backoff grows exponentially.
+        const base = { jitter: 1, baseMs: 100, maxMs: 10_000 }
+        expect(OpenAiCompatible.retryDelayMs({ ...base, retry: 0, retryAfterMs: 2000 })).toBe(2000)
+        expect([0, 1, 2, 3].map((retry) => OpenAiCompatible.retryDelayMs({ ...base, retry }))).toEqual([100, 200, 400, 800])
+        expect(OpenAiCompatible.retryDelayMs({ ...base, retry: 20 })).toBe(10_000)
+        expect(OpenAiCompatible.retryDelayMs({ ...base, retry: 0, retryAfterMs: 3_600_000 })).toBe(40_000)
         expect(OpenAiCompatible.parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000)
       })
     )

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { Problem, Step } from "@o1coder/domain"
-import { parseStep, renderPath, STEP_STOP, stepHeaderPrefix } from "@o1coder/domain"
+import type { Step } from "@o1coder/domain"
+import { parseStep, Problem, ProblemId, renderPath, STEP_STOP, StdioTest, stepHeaderPrefix } from "@o1coder/domain"
 import { Effect } from "effect"
 import * as ChildProcess from "node:child_process"
+import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
+import * as ModelSpecs from "../src/ModelSpecs.ts"
 import { trustedPython } from "../src/CodeMutator.ts"
 import { SamplingOptions } from "../src/LanguageModel.ts"
 import * as SimulatedPolicy from "../src/SimulatedPolicy.ts"
@@ -135,6 +139,49 @@ describe.skipIf(mbppFile.missing !== undefined)(`simulated models on MBPP ${mbpp
       expect(lines(bad!.text).every((l, i) => l !== lines(good!.text)[i])).toBe(true)
       const again = yield* right.complete(prompt, options(2))
       expect(again[0]!.text).toBe(good!.text)
+    })
+  )
+
+  it.scoped("simulated specs resolve through ModelSpecs, with a parameter file and a wrong share", () =>
+    Effect.gen(function* () {
+      const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1coder-sim-"))
+      const file = NodePath.join(dir, "params.json")
+      NodeFs.writeFileSync(file, JSON.stringify({ version: 3, pCorrect: 1, pEarlyCode: 1 }))
+      const policy = yield* ModelSpecs.makeBackend(`simulated:${file}`, { problems })
+      const problem = problems[1]!
+      const [a1] = yield* policy.complete(stepPrompt(problem, []), options(1))
+      const [code] = yield* policy.complete(stepPrompt(problem, [parseStep(a1!.text, 1)]), options(1))
+      expect(parseStep(code!.text, 2).code).toBe(problem.reference!.trimEnd())
+      const missing = yield* ModelSpecs.makeBackend(`simulated:${dir}/absent.json`, { problems }).pipe(Effect.flip)
+      expect(missing.kind).toBe("load_failed")
+      const tcg = yield* ModelSpecs.makeBackend("simulated-tcg:0.5", { problems })
+      expect(tcg.modelVersion).toBe("simulated-tcg@0.5")
+    })
+  )
+})
+
+describe("the simulated test generator on a stdio problem", () => {
+  it.effect("writes ### Input / ### Output blocks labelled by the reference", () =>
+    Effect.gen(function* () {
+      const problem = new Problem({
+        id: ProblemId.make("demo/sum"),
+        dataset: "demo",
+        taskId: "sum",
+        split: "test",
+        kind: "stdio",
+        statement: "Read two integers a and b on one line and print a + b.",
+        reference: "a, b = map(int, input().split())\nprint(a + b)",
+        visibleTests: [new StdioTest({ input: "1 2\n", output: "3\n" }), new StdioTest({ input: "10 -4\n", output: "6\n" })],
+        heldOutTests: []
+      })
+      const prompt = `### Problem\n${problem.statement}\n### Test Part\nWrite 2 test cases, each as a block.\n### Test Cases\n`
+      const right = yield* SimulatedTestGenerator.make({ problems: [problem], wrongShare: 0 })
+      const wrong = yield* SimulatedTestGenerator.make({ problems: [problem], wrongShare: 1 })
+      const [good] = yield* right.complete(prompt, options(1))
+      const [bad] = yield* wrong.complete(prompt, options(1))
+      const blocks = (t: string) => t.split("### Input\n").slice(1).map((b) => b.replace("### End\n", ""))
+      expect(blocks(good!.text).sort()).toEqual(["1 2\n### Output\n3\n", "10 -4\n### Output\n6\n"])
+      expect(blocks(bad!.text).sort()).toEqual(["1 2\n### Output\n4\n", "10 -4\n### Output\n7\n"])
     })
   )
 })

@@ -1,4 +1,5 @@
 export * from "./Sandbox.ts"
 export * from "./Compare.ts"
 export * as Isolation from "./Isolation.ts"
+export * as CachedSandbox from "./CachedSandbox.ts"
 export { layer as sandboxLayer, make as makeSandbox, SandboxLive, type SandboxOptions } from "./SandboxLive.ts"

@@ -2,7 +2,7 @@
  * "Trains" the SIMULATED policy of the offline demo: a real training command for the local
  * trainer backend that reads the round's exported data and writes a new parameter file.
  *
- *   npx tsx packages/selfplay/scripts/train-simulated.ts --data FILE --base SPEC --out DIR [--problems FILE] [--rate 0.5]
+ *   npx tsx packages/selfplay/scripts/train-simulated.ts --data FILE --base SPEC --out DIR [--problems FILE --dataset NAME] [--rate 0.5]
  *
  * - Preference pairs (TRL `{prompt, chosen, rejected}`, iterative DPO) are used as they are.
  * - SFT records (`{prompt, completion}` or `{messages}`, D+) count as pairs whose chosen side is
@@ -34,6 +34,8 @@ const out = arg("out") ?? fail("--out DIR is required")
 const base = arg("base") ?? "simulated"
 const rate = Number(arg("rate") ?? "0.5")
 const problemsFile = arg("problems")
+/** The dataset name the problems were imported under (their ids are `<dataset>/<task id>`). */
+const dataset = arg("dataset")
 
 const lines = NodeFs.readFileSync(data, "utf8").split("\n").filter((l) => l.trim() !== "")
 const records = lines.map((l) => JSON.parse(l) as Record<string, any>)
@@ -77,7 +79,7 @@ const baseParams = base.startsWith("simulated:")
 const problems =
   problemsFile === undefined
     ? []
-    : Effect.runSync(readProblems(problemsFile, "jsonl")).problems.map((r) => r.problem)
+    : Effect.runSync(readProblems(problemsFile, "jsonl", dataset)).problems.map((r) => r.problem)
 const trained = trainSimulatedPolicy(baseParams, pairs.map((p) => JSON.stringify(p)).join("\n"), { problems, rate })
 NodeFs.writeFileSync(NodePath.join(out, "params.json"), JSON.stringify(encodeParams(trained), null, 1) + "\n")
 const raised = Object.keys(trained.perProblem).filter((id) => trained.perProblem[id] !== baseParams.perProblem[id])

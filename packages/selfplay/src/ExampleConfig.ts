@@ -60,13 +60,13 @@ training:
     # The same command runs as a local process, in an sbatch script (+ training.slurm) or as a
     # Ray job entrypoint (+ training.ray.address).
     sft:
-      command: "npx tsx packages/selfplay/scripts/train-simulated.ts --data {dataset} --base {base_model} --out {output_dir} --problems packages/problems/data/demo-problems.jsonl"
+      command: "npx tsx packages/selfplay/scripts/train-simulated.ts --data {dataset} --base {base_model} --out {output_dir} --problems packages/problems/data/demo-problems.jsonl --dataset ${DEMO_DATASET}"
       outputSpec: "simulated:{output_dir}/params.json"
     prm:
       command: "npx tsx packages/selfplay/scripts/train-simulated.ts --data {dataset} --base {base_model} --out {output_dir}"
       outputSpec: "simulated-prm:{output_dir}/prm.json"
     dpo:
-      command: "npx tsx packages/selfplay/scripts/train-simulated.ts --data {dataset} --base {base_model} --out {output_dir} --problems packages/problems/data/demo-problems.jsonl"
+      command: "npx tsx packages/selfplay/scripts/train-simulated.ts --data {dataset} --base {base_model} --out {output_dir} --problems packages/problems/data/demo-problems.jsonl --dataset ${DEMO_DATASET}"
       outputSpec: "simulated:{output_dir}/params.json"
   # slurm: { partition: gpu, gpus: 8, time: "12:00:00" }
   # ray: { address: "http://ray-head:8265" }

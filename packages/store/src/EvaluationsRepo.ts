@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { CallTest, Evaluation, NotFound } from "@o1coder/domain"
+import { Evaluation, NotFound, Test } from "@o1coder/domain"
 import { Effect, ParseResult, Schema } from "effect"
 
 /** An input the reference solution could not label (it errored or returned an unrepresentable value). */
@@ -13,7 +13,7 @@ export const LabelFailure = Schema.Struct({
 export type LabelFailure = typeof LabelFailure.Type
 
 export interface HeldOutLabels {
-  readonly tests: ReadonlyArray<CallTest>
+  readonly tests: ReadonlyArray<Test>
   readonly failures: ReadonlyArray<LabelFailure>
 }
 
@@ -58,7 +58,7 @@ const decodeRow = (row: unknown): Effect.Effect<EvaluationRecord, ParseResult.Pa
   })
 
 const encodeDetails = Schema.encodeSync(Evaluation.fields.details)
-const Labels = Schema.Struct({ tests: Schema.Array(CallTest), failures: Schema.Array(LabelFailure) })
+const Labels = Schema.Struct({ tests: Schema.Array(Test), failures: Schema.Array(LabelFailure) })
 
 const COLUMNS = "id, run_id, round, model_version, dataset, split, mode, protocol, metrics, details, notes, created_at"
 
@@ -118,7 +118,7 @@ export class EvaluationsRepo extends Effect.Service<EvaluationsRepo>()("o1coder/
       sql`insert into held_out_labels ${sql.insert({
         problem_id: problemId,
         key,
-        tests: JSON.stringify(Schema.encodeSync(Schema.Array(CallTest))(labels.tests)),
+        tests: JSON.stringify(Schema.encodeSync(Schema.Array(Test))(labels.tests)),
         failures: JSON.stringify(labels.failures)
       })} on conflict (problem_id, key) do update set tests = excluded.tests, failures = excluded.failures`.pipe(Effect.asVoid)
 

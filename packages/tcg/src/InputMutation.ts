@@ -48,7 +48,11 @@ const mutateInt = (v: string, rng: Rng): PyValue => {
     () => n - BigInt(rng.int(10) + 2),
     () => n * 2n,
     () => n / 2n,
-    () => BigInt(rng.int(201) - 100)
+    () => BigInt(rng.int(201) - 100),
+    // Boundaries: small special values, powers of two and their neighbours, and large values.
+    () => BigInt(rng.pick([0, 1, -1, 2, -2, 3, 10, 100])),
+    () => (1n << BigInt(rng.int(20))) + BigInt(rng.int(3) - 1),
+    () => n * BigInt(10 ** (1 + rng.int(4))) + BigInt(rng.int(10))
   ]
   let out = rng.pick(ops)()
   if (out.toString().replace("-", "").length > MAX_INT_DIGITS) out = n
@@ -148,7 +152,9 @@ const mutateSequence = (xs: ReadonlyArray<PyValue>, rng: Rng, depth: number): Ar
       return arr
     },
     () => arr.reverse(),
-    () => arr.slice(0, rng.int(arr.length + 1))
+    () => arr.slice(0, rng.int(arr.length + 1)),
+    () => [],
+    () => [...arr, ...arr].slice(0, MAX_LEN)
   ]
   return rng.pick(ops)().slice(0, MAX_LEN)
 }
@@ -166,6 +172,11 @@ const dedupeByKey = <A>(xs: ReadonlyArray<A>, key: (a: A) => string): Array<A> =
 /** One mutation of a value according to its type; nested values are mutated recursively. */
 export const mutateValue = (value: PyValue, rng: Rng, depth = 0): PyValue => {
   if (depth > 6) return value
+  if (depth === 0 && rng.chance(0.05)) {
+    // Rarely, a neighbouring type (as MBPP+'s inputs do): ints as floats or bools, floats as ints.
+    if (value.t === "int" && value.v.replace("-", "").length < 16) return rng.chance(0.5) ? { t: "float", v: Number(value.v) + rng.pick([0.5, -0.5, 0.25]) } : { t: "bool", v: rng.chance(0.5) }
+    if (value.t === "float" && typeof value.v === "number") return { t: "int", v: String(Math.trunc(value.v)) }
+  }
   switch (value.t) {
     case "int":
       return mutateInt(value.v, rng)

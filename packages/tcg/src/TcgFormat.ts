@@ -193,6 +193,17 @@ const matchingClose = (s: string, open: number): number => {
   return -1
 }
 
+/** The argument text of the first call of `name` in a statement (`assert set(f(1, 2)) == ...` gives `1, 2`). */
+export const callArgsIn = (source: string, name: string): string | undefined => {
+  const re = new RegExp(`(?<![\\w.])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*\\(`, "g")
+  for (const m of source.matchAll(re)) {
+    const open = m.index! + m[0].length - 1
+    const close = matchingClose(source, open)
+    if (close > open) return source.slice(open + 1, close).trim()
+  }
+  return undefined
+}
+
 const stripOuterParens = (s: string): string => {
   let t = s.trim()
   while (t.startsWith("(") && matchingClose(t, 0) === t.length - 1) t = t.slice(1, -1).trim()

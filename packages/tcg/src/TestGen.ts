@@ -9,7 +9,7 @@ import { argsKey, mutateInputs, Rng } from "./InputMutation.ts"
 import { MutantSource } from "./Mutants.ts"
 import { parseArgs, ParseFailure } from "./PyLiteral.ts"
 import { killMatrix, type KillMatrix, mutationScore, reduceSuite } from "./Quality.ts"
-import { parseAssert, parseTcgOutput, promptInputFor, renderTcgPrompt, TCG_STOP } from "./TcgFormat.ts"
+import { callArgsIn, parseAssert, parseTcgOutput, promptInputFor, renderTcgPrompt, TCG_STOP } from "./TcgFormat.ts"
 import { type CaseCheck, DROP_REASONS, type DropReason, labelInputs, validateTests } from "./Validation.ts"
 
 export const GeneratorName = Schema.Literal("dataset", "mutation", "llm", "all", "reduced")
@@ -152,13 +152,14 @@ const testText = (t: Test): string =>
 export const seedInputs = (problem: Problem): ReadonlyArray<ReadonlyArray<PyValue>> => {
   const out: Array<ReadonlyArray<PyValue>> = []
   for (const t of problem.visibleTests) {
-    let call: CallTest | undefined = t._tag === "call" ? t : undefined
+    const call: CallTest | undefined = t._tag === "call" ? t : undefined
+    let argsSource = call?.args
     if (t._tag === "assert" && problem.entryPoint !== undefined) {
       const parsed = parseAssert(t.source, problem.entryPoint)
-      if (typeof parsed !== "string") call = parsed
+      argsSource = typeof parsed !== "string" ? parsed.args : callArgsIn(t.source, problem.entryPoint)
     }
-    if (call === undefined) continue
-    const args = parseArgs(call.args)
+    if (argsSource === undefined) continue
+    const args = parseArgs(argsSource)
     if (!(args instanceof ParseFailure)) out.push(args)
   }
   return out
@@ -258,7 +259,9 @@ export class TestGen extends Effect.Service<TestGen>()("o1coder/TestGen", {
         const rng = new Rng(`${problem.id}:${d.seed}`)
         const seen = new Set<string>()
         const out: Array<Candidate> = []
-        const rounds = [Math.ceil(d.budget / 2), d.budget - Math.ceil(d.budget / 2)]
+        // Four rounds: inputs kept in one round are seeds of the next (the pool grows, as in EvalPlus).
+        const quarter = Math.floor(d.budget / 4)
+        const rounds = [d.budget - 3 * quarter, quarter, quarter, quarter]
         for (const size of rounds) {
           if (size <= 0 || pool.length === 0) continue
           const inputs = mutateInputs(pool, size, rng, seen)

@@ -14,14 +14,16 @@ describe("type-aware input mutation", () => {
     expect(a.map(argsKey)).not.toEqual(c.map(argsKey))
   })
 
-  it("produces distinct new inputs that keep each argument's type", () => {
+  it("produces distinct new inputs that keep each argument's kind", () => {
     const out = mutateInputs([seed], 60, new Rng(7))
     expect(out.length).toBe(60)
     const keys = new Set(out.map(argsKey))
     expect(keys.size).toBe(60)
     expect(keys.has(argsKey(seed))).toBe(false)
+    // Numbers may rarely change to a neighbouring type (int, float, bool); containers and strings never do.
+    const family = (t: string) => (t === "int" || t === "float" || t === "bool" ? "number" : t)
     for (const args of out) {
-      expect(args.map((a) => a.t)).toEqual(seed.map((a) => a.t))
+      expect(args.map((a) => family(a.t))).toEqual(seed.map((a) => family(a.t)))
     }
   })
 

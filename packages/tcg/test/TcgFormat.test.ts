@@ -96,3 +96,12 @@ describe("TCG output parsing", () => {
     expect(parseAssert("assert not add(1, 2) == 3", "add")).toBe("negated comparison")
   })
 })
+
+describe("call arguments inside an assert", () => {
+  it("finds the entry point's call anywhere in the statement", async () => {
+    const { callArgsIn } = await import("../src/TcgFormat.ts")
+    expect(callArgsIn("assert set(f([1, (2)], 'x)')) == set([1])", "f")).toBe("[1, (2)], 'x)'")
+    expect(callArgsIn("assert g.f(1) == 2", "f")).toBeUndefined()
+    expect(callArgsIn("assert ff(1) == 2", "f")).toBeUndefined()
+  })
+})

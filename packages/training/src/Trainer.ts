@@ -10,8 +10,13 @@ import { jobIdOf, JobSpec, renderTemplate, roleOfStage, type DatasetRef, type Re
 /** The backends a Trainer can use, by name. */
 export class TrainingBackends extends Context.Tag("o1coder/TrainingBackends")<TrainingBackends, ReadonlyMap<string, TrainingBackend>>() {
   /** A registry from backends (each possibly built in a scope, e.g. the local one). */
-  static layer = <E, R>(...backends: ReadonlyArray<Effect.Effect<TrainingBackend, E, R>>): Layer.Layer<TrainingBackends, E, Exclude<R, Scope.Scope>> =>
-    Layer.scoped(TrainingBackends, Effect.map(Effect.all(backends), (list) => new Map(list.map((b) => [b.name, b] as const))))
+  static layer = <const T extends ReadonlyArray<Effect.Effect<TrainingBackend, any, any>>>(
+    ...backends: T
+  ): Layer.Layer<TrainingBackends, Effect.Effect.Error<T[number]>, Exclude<Effect.Effect.Context<T[number]>, Scope.Scope>> =>
+    Layer.scoped(
+      TrainingBackends,
+      Effect.map(Effect.all(backends as ReadonlyArray<Effect.Effect<TrainingBackend, any, any>>), (list) => new Map(list.map((b) => [b.name, b] as const)))
+    ) as any
 }
 
 export const DEFAULT_WORK_DIR = ".o1coder/jobs"

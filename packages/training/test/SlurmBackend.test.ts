@@ -26,10 +26,12 @@ const hasSbatch = (() => {
 const dir = tempDir("o1coder-slurm-")
 const workDir = Path.join(dir, "jobs")
 const dataset = makeDataset(dir)
+const RUN = `R-${process.pid}-${Date.now()}`
 const spec = (command: string, extra: Record<string, unknown> = {}) => ({
   backend: "slurm",
   stage: "prm",
-  runId: "R",
+  // A run id of its own: job ids are stable across processes, and Slurm outlives a test run.
+  runId: RUN,
   round: 1,
   baseModel: "Qwen/Qwen2.5-0.5B",
   parentVersion: "base-policy",

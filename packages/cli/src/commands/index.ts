@@ -1,7 +1,12 @@
 import * as Db from "./db.ts"
+import * as Eval from "./eval.ts"
+import * as Export from "./export.ts"
+import * as Models from "./models.ts"
 import * as Problems from "./problems.ts"
+import * as SandboxCommands from "./sandbox.ts"
 import * as SelfPlay from "./selfplay.ts"
 import * as Tcg from "./tcg.ts"
+import * as Train from "./train.ts"
 
 /** Every command module contributes its subcommands here. */
-export const subcommands = [...Db.commands, ...Problems.commands, ...SelfPlay.commands, ...Tcg.commands] as const
+export const subcommands = [...Db.commands, ...Eval.commands, ...Models.commands, ...Problems.commands, ...SandboxCommands.commands, ...SelfPlay.commands, ...Tcg.commands, ...Export.commands, ...Train.commands] as const

@@ -118,9 +118,9 @@ const summary = (p: Problem): typeof ProblemSummary.Type => ({
 
 const id = Args.text({ name: "ID" }).pipe(Args.withDescription("A problem id, <dataset>/<task id>, e.g. mbpp/11."))
 
-const testLine = (t: Test): string =>
+const testLine = (t: Test, entryPoint = "f"): string =>
   t._tag === "call"
-    ? `call  (${t.args}) == ${t.expected}${t.atol !== undefined ? `  (atol ${t.atol})` : ""}`
+    ? `call  ${entryPoint}(${t.args}) == ${t.expected}${t.atol !== undefined ? `  (atol ${t.atol})` : ""}`
     : t._tag === "assert"
       ? `assert  ${t.source.replace(/\n/g, "⏎ ")}`
       : `stdio  ${JSON.stringify(t.input)} -> ${JSON.stringify(t.output)}`
@@ -142,12 +142,12 @@ const show = Command.make("show", { id, json }, (o) =>
       ...(p.reference !== undefined ? ["", "reference:", p.reference.trimEnd()] : []),
       "",
       `visible tests (${p.visibleTests.length}; ${proto.visible}):`,
-      ...p.visibleTests.map((t) => `  ${testLine(t)}`),
+      ...p.visibleTests.map((t) => `  ${testLine(t, p.entryPoint)}`),
       "",
       `held-out tests (${p.heldOutTests.length}; ${proto.heldOut}):`,
-      ...p.heldOutTests.map((t) => `  ${testLine(t)}`),
+      ...p.heldOutTests.map((t) => `  ${testLine(t, p.entryPoint)}`),
       ...(p.heldOutInputs.length > 0
-        ? ["", `held-out inputs (${p.heldOutInputs.length}, labelled by the reference), first 5:`, ...p.heldOutInputs.slice(0, 5).map((a) => `  (${a.length > 200 ? a.slice(0, 199) + "…" : a})`)]
+        ? ["", `held-out inputs (${p.heldOutInputs.length}, labelled by the reference), first 5:`, ...p.heldOutInputs.slice(0, 5).map((a) => `  ${p.entryPoint ?? "f"}(${a.length > 200 ? a.slice(0, 199) + "…" : a})`)]
         : [])
     ]
     yield* Console.log(lines.join("\n"))

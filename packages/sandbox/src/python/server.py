@@ -188,10 +188,17 @@ class _StdlibNames:
 
 
 def _frame(fd, nonce, payload):
-    data = payload.encode("ascii")
-    n = _len(data)
-    msg = nonce + bytes((n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255)) + data
-    view = memoryview(msg)
+    _frames(fd, nonce, (payload,))
+
+
+def _frames(fd, nonce, payloads):
+    """One write for several frames: each wake-up of the server costs more than the bytes."""
+    parts = []
+    for payload in payloads:
+        data = payload.encode("ascii")
+        n = _len(data)
+        parts.append(nonce + bytes((n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255)) + data)
+    view = memoryview(b"".join(parts))
     while view:
         k = _write(fd, view)
         view = view[k:]
@@ -273,6 +280,7 @@ def _child_main(job, start, fd, nonce, mode):
     send('{"f":"L"}')
     entry = job.get("entry")
     tests = job["tests"]
+    last = _len(tests) - 1
     for i in _range(start, _len(tests)):
         t = tests[i]
         t0 = _perf()
@@ -295,7 +303,11 @@ def _child_main(job, start, fd, nonce, mode):
         except _BaseException as e:
             ms = (_perf() - t0) * 1000
             body = ',"s":"' + _status_of(e) + '","e":' + _esc(_describe(e))
-        send('{"f":"R","i":' + str(i) + ',"ms":' + _float_repr(ms) + body + "}")
+        frame = '{"f":"R","i":' + str(i) + ',"ms":' + _float_repr(ms) + body + "}"
+        if i == last:
+            _frames(fd, nonce, (frame, '{"f":"D"}'))
+            _exit(0)
+        send(frame)
     send('{"f":"D"}')
     _exit(0)
 
@@ -384,24 +396,20 @@ def _spawn(job, start, mode, stdin_data):
     return pid, rr, outr, errr, inw, nonce, scratch
 
 
-def _kill_all(pid):
-    """Kill the child and everything it started (in our pid namespace, every process but init and us)."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
+def _sweep(pid):
+    """Kill whatever the child started (in our pid namespace: every process but init and us)."""
     if _PIDNS:
         me = os.getpid()
-        for _ in range(200):
+        for _ in range(5000):
+            left = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+            if not left:
+                return
             try:
                 os.kill(-1, signal.SIGKILL)
             except OSError:
                 pass
             _reap()
-            left = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
-            if not left:
-                break
-            time.sleep(0.001)
+            time.sleep(0.0005)
     else:
         try:
             os.killpg(pid, signal.SIGKILL)
@@ -534,12 +542,16 @@ class _Child:
         return None
 
     def finish(self):
-        _kill_all(self.pid)
         if self.status is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
             try:
                 _, self.status = os.waitpid(self.pid, 0)
             except ChildProcessError:
                 self.status = 0
+        _sweep(self.pid)
         # Drain whatever is left (writers are dead now).
         for fd in list(self.open):
             try:
@@ -612,13 +624,9 @@ def _run_child(job, start, mode, lim, deadline_total, stdin_data=None, on_frame=
             if c.bad:
                 reason = "bad"
                 break
-            if c.done or (c.status is not None and not (c.rfd in c.open)):
+            if c.done or c.status is not None:
+                # Done, or the child is gone (a daemon it left may still hold the pipes: finish() drains them).
                 break
-            if c.status is not None and c.ofd not in c.open and c.efd not in c.open and c.rfd not in c.open:
-                break
-            if c.status is not None:
-                # Exited but a grandchild still holds a pipe: give it no more time than one test deadline.
-                pass
     finally:
         c.finish()
     if c.done:

@@ -67,7 +67,10 @@ export const readExit = (jobDir: string): number | undefined => {
 
 export const wasCancelled = (jobDir: string): boolean => Fs.existsSync(files(jobDir).cancelled)
 
-export const markCancelled = (jobDir: string) => Fs.writeFileSync(files(jobDir).cancelled, new Date().toISOString())
+export const markCancelled = (jobDir: string) => {
+  Fs.mkdirSync(jobDir, { recursive: true })
+  Fs.writeFileSync(files(jobDir).cancelled, new Date().toISOString())
+}
 
 export const readLog = (logPath: string, backend: string) =>
   Effect.try({

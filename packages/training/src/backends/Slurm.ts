@@ -101,7 +101,10 @@ export const make = (options: SlurmOptions = {}): TrainingBackend => {
   const cancel: TrainingBackend["cancel"] = (job) =>
     Effect.gen(function* () {
       yield* Effect.try({ try: () => JobDir.markCancelled(job.jobDir), catch: (e) => new TrainerError({ backend: "slurm", operation: "cancel", reason: String(e) }) })
-      yield* run("cancel", "scancel", [job.externalId])
+      // A job that ended meanwhile (or that Slurm forgot) needs no cancelling.
+      yield* run("cancel", "scancel", [job.externalId]).pipe(
+        Effect.catchIf((e) => /already completing or completed|Invalid job id/i.test(e.reason), () => Effect.void)
+      )
     })
 
   return { name: "slurm", submit, status, logs, cancel }

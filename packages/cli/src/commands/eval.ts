@@ -1,0 +1,226 @@
+import { Args, Command, Options } from "@effect/cli"
+import { InputError } from "@o1coder/domain"
+import * as Evaluate from "@o1coder/eval/Evaluate"
+import { parseKs } from "@o1coder/eval/PassAtK"
+import { parseSamples } from "@o1coder/eval/Samples"
+import { searchOnVisibleTests } from "@o1coder/eval/SearchAdapter"
+import * as ModelSpecs from "@o1coder/models/ModelSpecs"
+import { Reward } from "@o1coder/reward"
+import { CachedSandbox } from "@o1coder/sandbox"
+import { sandboxLayer } from "@o1coder/sandbox"
+import { Search, SearchConfig } from "@o1coder/search"
+import { EvaluationsRepo, type EvaluationRecord } from "@o1coder/store/EvaluationsRepo"
+import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
+import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
+import { SearchRepo } from "@o1coder/store/SearchRepo"
+import { Console, Effect, Layer, Option } from "effect"
+import * as NodeFs from "node:fs"
+import { DatabaseLive } from "../Layers.ts"
+import { formatCell } from "../Output.ts"
+import { output, printTable } from "../Output.ts"
+import { makeProgress } from "../Progress.ts"
+
+const repos = Layer.mergeAll(EvaluationsRepo.Default, ProblemsRepo.Default, ExecutionsRepo.Default, SearchRepo.Default)
+// Every execution goes through the execution cache, which logs its purpose (search / scoring) in execution_log.
+const sandbox = CachedSandbox.layer.pipe(Layer.provide(sandboxLayer()))
+const EvalLive = Search.Default.pipe(
+  Layer.provideMerge(Layer.mergeAll(sandbox, Reward.Default)),
+  Layer.provideMerge(repos),
+  Layer.provideMerge(DatabaseLive)
+)
+const ShowLive = EvaluationsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))
+
+const json = Options.boolean("json").pipe(Options.withDescription("Print the result as JSON."))
+const dataset = Options.text("dataset").pipe(
+  Options.optional,
+  Options.withDescription("Imported dataset to evaluate: mbpp, mbpp-sanitized, mbpp-plus, humaneval, humaneval-plus, apps, ...")
+)
+const split = Options.text("split").pipe(Options.optional, Options.withDescription("Only this split (MBPP: test = tasks 11-510). Default: every split."))
+const limit = Options.integer("limit").pipe(Options.optional, Options.withDescription("The first N problems (natural task order)."))
+const policy = Options.text("policy").pipe(
+  Options.withDefault("reference"),
+  Options.withDescription(
+    "`reference` (the dataset's reference solution: proves the harness, must score 100%) or a model spec " +
+      "(openai:<url>#<model>, llama:<file.gguf>, simulated[:<params.json>], replay:<run>)."
+  )
+)
+const mode = Options.choice("mode", ["direct", "mcts"] as const).pipe(
+  Options.withDefault("direct" as const),
+  Options.withDescription("direct: sample from the benchmark's standard prompt; mcts: one search per problem on search-visible tests.")
+)
+const samples = Options.text("samples").pipe(
+  Options.optional,
+  Options.withDescription(
+    "A number n of samples per problem (direct mode), or a JSONL FILE of EvalPlus-style samples " +
+      "{\"task_id\", \"solution\"|\"completion\"} produced elsewhere (task ids as Mbpp/2, HumanEval/0, or MBPP integers)."
+  )
+)
+const ks = Options.text("k").pipe(Options.withDefault("1"), Options.withDescription("pass@k values to report, e.g. 1,10."))
+const seed = Options.integer("seed").pipe(Options.withDefault(0), Options.withDescription("Sampling and search seed."))
+const rollouts = Options.integer("rollouts").pipe(Options.withDefault(15), Options.withDescription("MCTS rollouts per problem (mcts mode)."))
+const temperature = Options.float("temperature").pipe(Options.optional, Options.withDescription("Sampling temperature (default 0 for n = 1, else 0.8)."))
+const runId = Options.text("run").pipe(Options.optional, Options.withDescription("Record the evaluation under this run id."))
+const concurrency = Options.integer("concurrency").pipe(Options.withDefault(4), Options.withDescription("Problems evaluated at once."))
+
+const pct = (x: number | undefined) => (x === undefined ? "n/a" : `${(100 * x).toFixed(1)}%`)
+
+const printReport = (record: EvaluationRecord, withTable: boolean) =>
+  Effect.gen(function* () {
+    const e = record.evaluation
+    yield* Console.log(`evaluation ${e.id}: ${e.dataset}/${e.split} mode ${e.mode}, model ${e.modelVersion ?? "?"}${e.runId !== null ? `, run ${e.runId} round ${e.round}` : ""}`)
+    yield* Console.log(e.protocol)
+    const passKeys = Object.keys(e.metrics).filter((k) => /pass@\d+$/.test(k)).sort()
+    for (const k of passKeys) yield* Console.log(`${k}: ${pct(e.metrics[k])}`)
+    if (e.metrics.aspr !== undefined) yield* Console.log(`aspr: ${pct(e.metrics.aspr)}`)
+    const rest = Object.entries(e.metrics).filter(([k]) => !passKeys.includes(k) && k !== "aspr")
+    yield* Console.log(rest.map(([k, v]) => `${k} ${formatCell(v)}`).join(", "))
+    for (const n of record.notes) yield* Console.log(`note: ${n}`)
+    if (withTable) {
+      yield* printTable(
+        e.details.map((d) => {
+          const detail = (d.detail ?? {}) as Record<string, unknown>
+          return {
+            problem: d.problemId,
+            passed: d.passed,
+            samples: d.samples,
+            base: typeof detail.basePassed === "number" ? detail.basePassed : null,
+            tests: typeof detail.tests === "number" ? detail.tests : null,
+            aspr: typeof detail.aspr === "number" ? detail.aspr : null
+          }
+        })
+      )
+      const failing = e.details.filter((d) => d.passed < d.samples || d.samples === 0)
+      if (failing.length > 0) yield* Console.log(`\nfailures (${failing.length} problems; first failing sample's verdicts):`)
+      for (const d of failing) {
+        const detail = (d.detail ?? {}) as { failures?: ReadonlyArray<Evaluate.FailedTest>; error?: string }
+        yield* Console.log(`${d.problemId}: ${d.passed}/${d.samples} passed${detail.error !== undefined ? ` (${detail.error})` : ""}`)
+        for (const f of detail.failures ?? []) {
+          yield* Console.log(`  ${f.status}: ${f.test.replace(/\n/g, "⏎")}${f.seen !== undefined ? `  seen ${f.seen}` : ""}${f.error !== undefined ? `  ${f.error.replace(/\n/g, "⏎")}` : ""}`)
+        }
+      }
+    }
+  })
+
+const evaluate = (o: {
+  readonly dataset: string
+  readonly split: Option.Option<string>
+  readonly limit: Option.Option<number>
+  readonly policy: string
+  readonly mode: "direct" | "mcts"
+  readonly samples: Option.Option<string>
+  readonly ks: string
+  readonly seed: number
+  readonly rollouts: number
+  readonly temperature: Option.Option<number>
+  readonly runId: Option.Option<string>
+  readonly concurrency: number
+  readonly json: boolean
+}) =>
+    Effect.gen(function* () {
+      const problemsRepo = yield* ProblemsRepo
+      const problems = yield* problemsRepo.list({
+        dataset: o.dataset,
+        split: Option.getOrUndefined(o.split),
+        limit: Option.getOrUndefined(o.limit)
+      })
+      if (problems.length === 0) {
+        return yield* new InputError({ file: o.dataset, reason: `no problems imported for dataset ${o.dataset}${Option.isSome(o.split) ? ` split ${o.split.value}` : ""} (run o1coder problems import first)` })
+      }
+      const samplesText = Option.getOrUndefined(o.samples)
+      const n = samplesText !== undefined && /^\d+$/.test(samplesText) ? Number(samplesText) : undefined
+      const file = samplesText !== undefined && n === undefined ? samplesText : undefined
+      const runIdValue = Option.getOrUndefined(o.runId)
+      let policyValue: Evaluate.EvalPolicy
+      if (file !== undefined) {
+        if (!NodeFs.existsSync(file)) return yield* new InputError({ file, reason: "samples file not found" })
+        policyValue = { _tag: "samples", file, ...parseSamples(NodeFs.readFileSync(file, "utf8")) }
+      } else if (o.policy === "reference") {
+        policyValue = { _tag: "reference" }
+      } else {
+        const model = yield* ModelSpecs.make(o.policy, { role: "policy", problems, runId: runIdValue })
+        policyValue = { _tag: "model", model }
+      }
+      const progress = yield* makeProgress(`eval ${o.dataset}`, problems.length)
+      const report = yield* Evaluate.run({
+        problems,
+        dataset: o.dataset,
+        split: Option.getOrElse(o.split, () => "all"),
+        mode: o.mode,
+        policy: policyValue,
+        samples: n,
+        ks: parseKs(o.ks),
+        seed: o.seed,
+        temperature: Option.getOrUndefined(o.temperature),
+        runId: runIdValue,
+        concurrency: o.concurrency,
+        search:
+          o.mode === "mcts" && policyValue._tag === "model"
+            ? searchOnVisibleTests({
+              policy: policyValue.model,
+              policySpec: o.policy,
+              config: new SearchConfig({ rollouts: o.rollouts, seed: o.seed })
+            })
+            : undefined,
+        onProgress: (done) => progress.update(done)
+      })
+      yield* progress.finish()
+      const record = { evaluation: report.evaluation, notes: report.notes }
+      yield* output(o.json, { ...report.evaluation, notes: report.notes }, printReport(record, false))
+    }).pipe(Effect.scoped, Effect.provide(EvalLive))
+
+const DESCRIPTION = "Evaluate a policy on a benchmark's held-out tests and store the result (see `eval show`).\n" +
+      "Prints pass@k (unbiased estimator), base vs plus for MBPP+/HumanEval+, ASPR in mcts mode, and the test\n" +
+      "protocol: what the model saw, what search could execute, what only scored.\n" +
+      "Example: o1coder eval --dataset mbpp --split test --policy reference --mode direct\n" +
+      "Example: o1coder eval --dataset mbpp-plus --samples samples.jsonl --k 1,10\n" +
+      "Example: o1coder eval --dataset mbpp --split test --limit 20 --policy simulated --mode mcts --rollouts 8\n" +
+      "Subcommands: `o1coder eval show ID [--json]`, `o1coder eval list`."
+
+const id = Args.text({ name: "ID" }).pipe(Args.withDescription("An evaluation id (printed by `o1coder eval`, or `select id from evaluations`)."))
+
+const show = Command.make("show", { id, json }, (o) =>
+  Effect.gen(function* () {
+    const repo = yield* EvaluationsRepo
+    const record = yield* repo.get(o.id)
+    yield* output(o.json, { ...record.evaluation, notes: record.notes }, printReport(record, true))
+  }).pipe(Effect.provide(ShowLive))
+).pipe(
+  Command.withDescription(
+    "Show a stored evaluation: metrics, protocol, the per-problem table and the failures' verdicts.\n" +
+      "Example: o1coder eval show eval-20261126-1a2b3c4d"
+  )
+)
+
+const list = Command.make("list", { json }, (o) =>
+  Effect.gen(function* () {
+    const repo = yield* EvaluationsRepo
+    const records = yield* repo.list({ limit: 50 })
+    const rows = records.map(({ evaluation: e }) => ({
+      id: e.id,
+      dataset: e.dataset,
+      split: e.split,
+      mode: e.mode,
+      model: e.modelVersion,
+      run: e.runId,
+      round: e.round,
+      "pass@1": e.metrics["pass@1"] ?? null,
+      aspr: e.metrics.aspr ?? null,
+      problems: e.metrics.problems ?? null,
+      created: e.createdAt
+    }))
+    yield* output(o.json, rows, printTable(rows))
+  }).pipe(Effect.provide(ShowLive))
+).pipe(Command.withDescription("List stored evaluations, newest first.\nExample: o1coder eval list"))
+
+// `o1coder eval --dataset ...` runs an evaluation; `eval show ID` and `eval list` read stored ones.
+const evalCommand = Command.make(
+  "eval",
+  { dataset, split, limit, policy, mode, samples, ks, seed, rollouts, temperature, runId, concurrency, json },
+  (o) =>
+    Option.match(o.dataset, {
+      onNone: () => Effect.fail(new InputError({ file: "eval", field: "--dataset", reason: "required (or use `eval show ID` / `eval list`)" })),
+      onSome: (d) => evaluate({ ...o, dataset: d })
+    })
+).pipe(Command.withDescription(DESCRIPTION), Command.withSubcommands([show, list]))
+
+export const commands = [evalCommand] as const

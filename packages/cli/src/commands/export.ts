@@ -1,0 +1,108 @@
+import { Args, Command, Options } from "@effect/cli"
+import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
+import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
+import { SuitesRepo } from "@o1coder/store/SuitesRepo"
+import { stepHeaderPrefix } from "@o1coder/domain"
+import { renderPrompt as searchPrompt } from "@o1coder/search/Prompt"
+import { exportTcg } from "@o1coder/tcg"
+import { defaultRenderPrompt, EXPORT_FORMATS, Exporter, type ExportKind, type RenderPrompt } from "@o1coder/training"
+import { Effect, Layer, Option } from "effect"
+import { DatabaseLive } from "../Layers.ts"
+import { output, printTable } from "../Output.ts"
+
+const KINDS = ["sft", "prm", "prm-pairs", "dpo", "verl", "tcg-sft", "tcg-dpo"] as const
+
+const kind = Args.choice(KINDS.map((k) => [k, k] as const), { name: "KIND" }).pipe(
+  Args.withDescription("sft | prm | prm-pairs | dpo | verl (from search trees), tcg-sft | tcg-dpo (from test suites).")
+)
+const run = Options.text("run").pipe(Options.optional, Options.withDescription("Run id whose searches are exported (required except for tcg-*)."))
+const round = Options.integer("round").pipe(Options.optional, Options.withDescription("Only this round's searches."))
+const out = Options.text("out").pipe(Options.withDescription("Output file: JSONL, or parquet for verl."))
+const format = Options.text("format").pipe(
+  Options.optional,
+  Options.withDescription(
+    "sft: messages (default) | prompt-completion; prm: trl-stepwise (default) | o1coder-hard | o1coder-soft; " +
+      "prm-pairs, dpo: preference; verl: parquet."
+  )
+)
+const split = Options.text("split").pipe(Options.optional, Options.withDescription("Only problems of this split (e.g. train)."))
+const maxPerProblem = Options.integer("max-per-problem").pipe(Options.optional, Options.withDescription("At most N records per problem."))
+const minVisits = Options.integer("min-visits").pipe(Options.optional, Options.withDescription("PRM: skip nodes visited fewer times (default 1)."))
+const threshold = Options.float("threshold").pipe(Options.optional, Options.withDescription("PRM hard labels: positive when Q/N >= this (default 0.5)."))
+const margin = Options.float("margin").pipe(Options.optional, Options.withDescription("prm-pairs: minimum value gap between siblings (default 0.2)."))
+const chosenMin = Options.float("chosen-min-pass-rate").pipe(Options.optional, Options.withDescription("dpo: chosen passes at least this share (default 1)."))
+const minGap = Options.float("min-pass-rate-gap").pipe(Options.optional, Options.withDescription("dpo: chosen minus rejected pass rate (default 0.4)."))
+const rejectedMin = Options.float("rejected-min-pass-rate").pipe(Options.optional, Options.withDescription("dpo: rejected passes at least this share (default 0)."))
+const includeIncomplete = Options.boolean("include-incomplete").pipe(Options.withDescription("Also read searches still running or failed."))
+const dataset = Options.text("dataset").pipe(Options.optional, Options.withDescription("tcg-*: only suites of this dataset."))
+const generator = Options.text("generator").pipe(Options.optional, Options.withDescription("tcg-*: only suites of this generator."))
+const prompt = Options.choice("prompt", ["search", "plain"]).pipe(
+  Options.withDefault("search" as const),
+  Options.withDescription("search (default): the search's own prompt text, so prompt + completion is what the policy saw; plain: statement only.")
+)
+const json = Options.boolean("json").pipe(Options.withDescription("Print the result as JSON."))
+
+const layer = Layer.mergeAll(Exporter.Default, DatasetsRepo.Default, ProblemsRepo.Default, SuitesRepo.Default).pipe(Layer.provideMerge(DatabaseLive))
+
+const u = Option.getOrUndefined
+
+/** The search's prompt up to the first step (the path follows it verbatim in every record). */
+const searchProblemPrompt: RenderPrompt = (p) => {
+  const text = searchPrompt(
+    {
+      statement: p.statement,
+      kind: p.kind,
+      ...(p.entryPoint !== null ? { entryPoint: p.entryPoint } : {}),
+      ...(p.signature !== null ? { signature: p.signature } : {})
+    },
+    []
+  )
+  return text.slice(0, text.length - stepHeaderPrefix(1).length)
+}
+
+export const exportCommand = Command.make(
+  "export",
+  { kind, run, round, out, format, split, maxPerProblem, minVisits, threshold, margin, chosenMin, minGap, rejectedMin, includeIncomplete, dataset, generator, prompt, json },
+  (o) =>
+    Effect.gen(function* () {
+      if (o.kind === "tcg-sft" || o.kind === "tcg-dpo") {
+        const result = yield* exportTcg({
+          format: o.kind === "tcg-sft" ? "sft" : "dpo",
+          out: o.out,
+          filters: { dataset: u(o.dataset), split: u(o.split), generator: u(o.generator) }
+        })
+        return yield* output(o.json, result, printTable([result]))
+      }
+      if (Option.isNone(o.run)) return yield* Effect.fail(new Error(`export ${o.kind} needs --run`))
+      const exporter = yield* Exporter
+      const result = yield* exporter.export(o.kind as ExportKind, {
+        runId: o.run.value,
+        round: u(o.round),
+        out: o.out,
+        format: u(o.format),
+        split: u(o.split),
+        maxPerProblem: u(o.maxPerProblem),
+        minVisits: u(o.minVisits),
+        threshold: u(o.threshold),
+        margin: u(o.margin),
+        chosenMinPassRate: u(o.chosenMin),
+        minPassRateGap: u(o.minGap),
+        rejectedMinPassRate: u(o.rejectedMin),
+        includeIncomplete: o.includeIncomplete,
+        renderPrompt: o.prompt === "search" ? searchProblemPrompt : defaultRenderPrompt
+      })
+      yield* output(o.json, result, printTable([{ dataset: result.datasetId, kind: result.kind, format: result.format, rows: result.rows, bytes: result.bytes, sha256: result.sha256, path: result.path }]))
+    }).pipe(Effect.provide(layer))
+).pipe(
+  Command.withDescription(
+    "Write training data from stored search trees (or TCG suites) in the formats trainers read, recorded in `datasets`\n" +
+      "with its sha256 and row count. Same trees and options -> byte-identical file. Held-out tests are never included.\n" +
+      `Formats: ${Object.entries(EXPORT_FORMATS).map(([k, v]) => `${k}: ${v.join("|")}`).join("; ")}.\n` +
+      "Examples:\n" +
+      "  o1coder export sft --run demo --round 0 --out data/sft.jsonl --format prompt-completion\n" +
+      "  o1coder export prm --run demo --out data/prm.jsonl --format o1coder-soft\n" +
+      "  o1coder export verl --run demo --split train --out data/rl.parquet"
+  )
+)
+
+export const commands = [exportCommand] as const

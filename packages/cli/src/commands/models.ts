@@ -1,0 +1,92 @@
+import { Args, Command, Options } from "@effect/cli"
+import { ModelSpecs, RecordReplay, SamplingOptions } from "@o1coder/models"
+import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
+import { Console, Effect, Option } from "effect"
+import { DatabaseLive } from "../Layers.ts"
+import { output } from "../Output.ts"
+
+const spec = Args.text({ name: "SPEC" }).pipe(
+  Args.withDescription(
+    "Model spec: openai:<base url>[,<url>...]#<model> | llama:<file.gguf> | simulated[:<params.json>] | " +
+      "simulated-tcg[:<wrong share>] | replay:<run id>[#<model version>]"
+  )
+)
+const prompt = Options.text("prompt").pipe(Options.withDescription("The exact prompt text."))
+const n = Options.integer("samples").pipe(
+  Options.withAlias("n"),
+  Options.withDefault(3),
+  Options.withDescription("Completions, in one request (n = k); also -n.")
+)
+const maxTokens = Options.integer("max-tokens").pipe(Options.withDefault(128), Options.withDescription("Tokens per completion at most."))
+const stop = Options.text("stop").pipe(Options.repeated, Options.withDescription("A stop string (repeatable; \\n is a newline)."))
+const temperature = Options.float("temperature").pipe(Options.withDefault(0.8), Options.withDescription("Sampling temperature."))
+const seed = Options.integer("seed").pipe(Options.optional, Options.withDescription("Sampling seed."))
+const record = Options.choice("record", ["record", "replay-only", "off"]).pipe(
+  Options.withDefault("record" as const),
+  Options.withDescription("Record/replay mode over the store's model_calls (replay: specs are always replay-only).")
+)
+const dataset = Options.text("dataset").pipe(
+  Options.optional,
+  Options.withDescription("For simulated specs: the store's problems they know (default: every problem in the store).")
+)
+const threads = Options.integer("threads").pipe(
+  Options.optional,
+  Options.withDescription("llama: CPU threads (default O1CODER_LLAMA_THREADS or the available cores; 1 is faster on a busy machine).")
+)
+const json = Options.boolean("json").pipe(Options.withDescription("Print the completions as JSON."))
+
+const tryCommand = Command.make(
+  "try",
+  { spec, prompt, n, maxTokens, stop, temperature, seed, record, dataset, threads, json },
+  (a) =>
+    Effect.gen(function* () {
+      const problems = a.spec.startsWith("simulated")
+        ? yield* Effect.flatMap(ProblemsRepo, (repo) => repo.list({ dataset: Option.getOrUndefined(a.dataset) }))
+        : []
+      const model = yield* ModelSpecs.make(a.spec, {
+        problems,
+        record: a.record as RecordReplay.RecordMode,
+        ...(Option.isSome(a.threads) ? { llama: { threads: a.threads.value } } : {})
+      })
+      const started = performance.now()
+      const completions = yield* model.complete(
+        a.prompt.replace(/\\n/g, "\n"),
+        new SamplingOptions({
+          n: a.n,
+          maxTokens: a.maxTokens,
+          stop: a.stop.map((s) => s.replace(/\\n/g, "\n")),
+          temperature: a.temperature,
+          ...(Option.isSome(a.seed) ? { seed: a.seed.value } : {})
+        })
+      )
+      const seconds = (performance.now() - started) / 1000
+      yield* output(
+        a.json,
+        { modelVersion: model.modelVersion, seconds, completions },
+        Effect.gen(function* () {
+          yield* Console.log(`model version: ${model.modelVersion}  (${seconds.toFixed(2)} s)`)
+          for (const [i, c] of completions.entries()) {
+            yield* Console.log(
+              `--- completion ${i} (finish: ${c.finishReason}, tokens: ${c.promptTokens} in / ${c.completionTokens} out${c.cached ? ", replayed from the store" : ""})`
+            )
+            yield* Console.log(c.text)
+          }
+        })
+      )
+    }).pipe(Effect.scoped, Effect.provide(ProblemsRepo.Default), Effect.provide(DatabaseLive))
+).pipe(
+  Command.withDescription(
+    "Sample completions of an exact prompt from any model backend (recorded in model_calls; a repeated call is replayed).\n" +
+      "Examples:\n" +
+      "  o1coder models try llama:../shared/data/models/stories260K.gguf --prompt \"Once upon a time\" -n 3 --max-tokens 40\n" +
+      "  o1coder models try openai:http://localhost:8000/v1#Qwen2.5-Coder-7B-Instruct --prompt \"def fib(n):\" --stop \"\\n\\n\"\n" +
+      "  o1coder models try simulated --prompt \"<a step prompt from the search>\" -n 3"
+  )
+)
+
+export const models = Command.make("models").pipe(
+  Command.withDescription("Language model backends: try a model spec."),
+  Command.withSubcommands([tryCommand])
+)
+
+export const commands = [models] as const

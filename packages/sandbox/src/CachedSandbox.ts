@@ -1,0 +1,72 @@
+import { Execution, hashOf, sha256, Test } from "@o1coder/domain"
+import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
+import { Effect, Layer, Option, Schema } from "effect"
+import { Limits, type RunRequest, Sandbox, SandboxError } from "./Sandbox.ts"
+
+/**
+ * The execution cache as a layer over any Sandbox: `run` results are stored in `executions` under
+ * hash(code, suite, limits), and every request, cached or not, is logged with its purpose and
+ * context in `execution_log`. Executions with a `killed` verdict (infrastructure, not the
+ * candidate) are returned but never cached. `call` passes through.
+ *
+ *   CachedSandbox.layer.pipe(Layer.provide(SandboxLive), Layer.provide(ExecutionsRepo.Default))
+ */
+
+const encodeTests = Schema.encodeSync(Schema.Array(Test))
+const encodeLimits = Schema.encodeSync(Limits)
+
+/** The suite part of the key: everything but the code that decides the verdicts. */
+export const suiteHash = (request: RunRequest): string =>
+  hashOf({
+    kind: request.kind,
+    entryPoint: request.entryPoint ?? null,
+    setup: request.setup ?? "",
+    atol: request.atol ?? null,
+    tests: encodeTests(request.tests)
+  })
+
+export const executionKey = (request: RunRequest): { readonly key: string; readonly codeHash: string; readonly suiteHash: string } => {
+  const codeHash = sha256(request.code)
+  const suite = suiteHash(request)
+  return { key: hashOf({ code: codeHash, suite, limits: encodeLimits(request.limits ?? Limits.default) }), codeHash, suiteHash: suite }
+}
+
+const storeError = (e: unknown) => new SandboxError({ reason: `execution cache: ${e instanceof Error ? e.message : String(e)}` })
+
+export const make = Effect.gen(function* () {
+  const inner = yield* Sandbox
+  const repo = yield* ExecutionsRepo
+
+  const run = (request: RunRequest): Effect.Effect<Execution, SandboxError> =>
+    Effect.gen(function* () {
+      const { codeHash, key, suiteHash } = executionKey(request)
+      const cached = yield* Effect.mapError(repo.get(key), storeError)
+      const log = (hit: boolean) =>
+        Effect.mapError(
+          repo.log({
+            key,
+            purpose: request.purpose ?? "other",
+            cached: hit,
+            runId: request.context?.runId,
+            searchId: request.context?.searchId,
+            problemId: request.context?.problemId
+          }),
+          storeError
+        )
+      if (Option.isSome(cached)) {
+        yield* log(true)
+        return cached.value
+      }
+      const execution = yield* inner.run(request)
+      if (!execution.verdicts.some((v) => v.status === "killed")) {
+        yield* Effect.mapError(repo.put({ key, codeHash, suiteHash, execution }), storeError)
+      }
+      yield* log(false)
+      return execution
+    }).pipe(Effect.withSpan("CachedSandbox.run", { attributes: { purpose: request.purpose ?? "other" } }))
+
+  return Sandbox.of({ run, call: inner.call, info: inner.info })
+})
+
+/** Wraps the Sandbox it is given (provide the real one underneath) with the store's execution cache. */
+export const layer: Layer.Layer<Sandbox, never, Sandbox | ExecutionsRepo> = Layer.effect(Sandbox, make)

