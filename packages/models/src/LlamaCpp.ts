@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Random } from "effect"
 import type { Scope } from "effect"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
@@ -35,7 +35,18 @@ export const make = (options: LlamaOptions): Effect.Effect<LanguageModelService,
     const lib = yield* Effect.tryPromise({ try: () => import("node-llama-cpp"), catch: loadFailed("node-llama-cpp is not installed") })
     const llama = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => lib.getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, progressLogs: false, logLevel: lib.LlamaLogLevel.error }),
+        try: () =>
+          lib.getLlama({
+            gpu: false,
+            build: "never",
+            usePrebuiltBinaries: true,
+            progressLogs: false,
+            logLevel: lib.LlamaLogLevel.error,
+            // llama.cpp reports unset optional GGUF tokens at error level: not worth a line each.
+            logger: (_level, message) => {
+              if (!/bad special token/.test(message)) console.error(`[node-llama-cpp] ${message.trimEnd()}`)
+            }
+          }),
         catch: loadFailed("loading llama.cpp binaries")
       }),
       (l) => Effect.promise(() => l.dispose())
@@ -56,7 +67,7 @@ export const make = (options: LlamaOptions): Effect.Effect<LanguageModelService,
     )
     const slots = yield* Effect.makeSemaphore(parallel)
 
-    const sample = (prompt: string, o: SamplingOptions, index: number): Effect.Effect<Completion, ModelError> =>
+    const sample = (prompt: string, o: SamplingOptions, seed: number): Effect.Effect<Completion, ModelError> =>
       slots.withPermits(1)(
         Effect.tryPromise({
           try: async (signal) => {
@@ -71,7 +82,7 @@ export const make = (options: LlamaOptions): Effect.Effect<LanguageModelService,
                 temperature: o.temperature,
                 topK: o.topK,
                 topP: o.topP,
-                ...(o.seed !== undefined ? { seed: o.seed + index } : {}),
+                seed,
                 ...(o.stop.length > 0 ? { customStopTriggers: o.stop } : {}),
                 signal,
                 onToken: (tokens) => {
@@ -98,8 +109,11 @@ export const make = (options: LlamaOptions): Effect.Effect<LanguageModelService,
         })
       )
 
+    // Sample i uses seed + i (a random base seed when none is given), so the n samples differ.
     const complete = (prompt: string, o: SamplingOptions) =>
-      Effect.forEach(Array.from({ length: o.n }, (_, i) => i), (i) => sample(prompt, o, i), { concurrency: parallel }).pipe(
+      Effect.flatMap(o.seed !== undefined ? Effect.succeed(o.seed) : Random.nextIntBetween(0, 2 ** 30), (seed) =>
+        Effect.forEach(Array.from({ length: o.n }, (_, i) => seed + i), (s) => sample(prompt, o, s), { concurrency: parallel })
+      ).pipe(
         Effect.withSpan("LlamaCpp.complete", { attributes: { modelVersion, n: o.n } })
       )
 

@@ -55,6 +55,8 @@ const StoredCompletion = Schema.Struct({
   logprobs: Schema.optional(Schema.Array(Schema.Struct({ token: Schema.String, logprob: Schema.Number })))
 })
 
+const toCompletion = (response: unknown): Completion => new Completion(Schema.decodeUnknownSync(StoredCompletion)(response))
+
 export const wrap = (
   backend: LanguageModelService,
   options: RecordOptions = {}
@@ -97,7 +99,7 @@ export const wrap = (
           }
           fresh.push(...answers.slice(0, missing.length))
           const request = { ...input, sampling: samplingKey(o) }
-          yield* repo
+          const inserted = yield* repo
             .record(
               missing.map((sampleIndex, j) => {
                 const c = fresh[j]!
@@ -120,6 +122,13 @@ export const wrap = (
               })
             )
             .pipe(Effect.mapError(storeError))
+          // A concurrent identical call recorded first: answer what the store holds, as a replay will.
+          const raced = missing.map((i) => keys[i]!).filter((k) => !inserted.includes(k))
+          if (raced.length > 0) {
+            for (const r of yield* repo.find(raced).pipe(Effect.mapError(storeError))) {
+              fresh[missing.indexOf(keys.indexOf(r.key))] = toCompletion(r.response)
+            }
+          }
         }
         const replayedKeys = keys.filter((k) => found.has(k))
         yield* repo.markReplayed(replayedKeys).pipe(Effect.mapError(storeError))
@@ -127,8 +136,7 @@ export const wrap = (
         return keys.map((k) => {
           const hit = found.get(k)
           if (hit === undefined) return fresh[next++]!
-          const stored = Schema.decodeUnknownSync(StoredCompletion)(hit.response)
-          return new Completion({ ...stored, cached: true })
+          return new Completion({ ...toCompletion(hit.response), cached: true })
         })
       }).pipe(Effect.withSpan("RecordReplay.call", { attributes: { modelVersion, mode, n: o.n } }))
 

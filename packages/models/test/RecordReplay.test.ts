@@ -2,7 +2,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { TestDatabase } from "@o1coder/store"
 import { ModelCallsRepo } from "@o1coder/store/ModelCallsRepo"
-import { Effect, Layer } from "effect"
+import { Deferred, Effect, Layer } from "effect"
 import type { LanguageModelService } from "../src/LanguageModel.ts"
 import { Completion, ModelError, SamplingOptions } from "../src/LanguageModel.ts"
 import * as ModelSpecs from "../src/ModelSpecs.ts"
@@ -96,6 +96,34 @@ for (const backend of TestDatabase.backends) {
           yield* off.complete("prompt D", new SamplingOptions({}))
           expect(fake.calls).toHaveLength(3)
           expect(yield* repo.count({ modelVersion: "fake@fail" })).toBe(0)
+        })
+      )
+
+      it.effect("two concurrent identical calls both answer what the store holds (first recorded wins)", () =>
+        Effect.gen(function* () {
+          const bothStarted = yield* Deferred.make<void>()
+          let started = 0
+          let answered = 0
+          const racing: LanguageModelService = {
+            modelVersion: "fake@race",
+            complete: (prompt, o) =>
+              Effect.gen(function* () {
+                if (++started === 2) yield* Deferred.succeed(bothStarted, undefined)
+                yield* Deferred.await(bothStarted)
+                const call = ++answered
+                return Array.from({ length: o.n }, (_, i) =>
+                  new Completion({ text: `${prompt} answer ${call}.${i}`, finishReason: "stop", promptTokens: 1, completionTokens: 1 })
+                )
+              }),
+            chat: () => Effect.die("unused")
+          }
+          const model = yield* RecordReplay.wrap(racing, {})
+          const options = new SamplingOptions({ n: 2 })
+          const [a, b] = yield* Effect.all([model.complete("same", options), model.complete("same", options)], { concurrency: 2 })
+          expect(started).toBe(2)
+          expect(a!.map((c) => c.text)).toEqual(b!.map((c) => c.text))
+          const replayed = yield* model.complete("same", options)
+          expect(replayed.map((c) => c.text)).toEqual(a!.map((c) => c.text))
         })
       )
 

@@ -5,7 +5,8 @@ import * as RecordReplay from "@o1coder/models/RecordReplay"
 import * as SimulatedPolicy from "@o1coder/models/SimulatedPolicy"
 import { readProblems } from "@o1coder/problems"
 import { Reward } from "@o1coder/reward/Reward"
-import { Limits, sandboxLayer } from "@o1coder/sandbox"
+import { CachedSandbox, Limits, sandboxLayer } from "@o1coder/sandbox"
+import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
 import { ModelCallsRepo } from "@o1coder/store/ModelCallsRepo"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { SearchRepo } from "@o1coder/store/SearchRepo"
@@ -23,7 +24,12 @@ const layer = Layer.mergeAll(Layer.fresh(Search.Default), Layer.fresh(TestGen.De
   Layer.provideMerge(
     Layer.mergeAll(
       Layer.fresh(SearchRepo.Default), Layer.fresh(ProblemsRepo.Default), Layer.fresh(ModelCallsRepo.Default), Layer.fresh(SuitesRepo.Default),
-      sandboxLayer({ unsafe: process.env.O1CODER_SANDBOX_UNSAFE === "1" }), Reward.Default
+      // the real sandbox under the execution cache
+      CachedSandbox.layer.pipe(
+        Layer.provide(sandboxLayer({ unsafe: process.env.O1CODER_SANDBOX_UNSAFE === "1" })),
+        Layer.provide(Layer.fresh(ExecutionsRepo.Default))
+      ),
+      Reward.Default
     )
   ),
   Layer.provideMerge(TestDatabase.pglite)

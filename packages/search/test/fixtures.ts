@@ -1,8 +1,9 @@
-import * as SqlClient from "@effect/sql/SqlClient"
 import { CallTest, hashOf, Problem, ProblemId } from "@o1coder/domain"
 import type { LanguageModelService } from "@o1coder/models/LanguageModel"
 import { Completion } from "@o1coder/models/LanguageModel"
+import { CachedSandbox } from "@o1coder/sandbox"
 import { Sandbox } from "@o1coder/sandbox/Sandbox"
+import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
 import { Effect, Layer } from "effect"
 import { Execution, Verdict } from "@o1coder/domain"
 
@@ -10,8 +11,8 @@ import { Execution, Verdict } from "@o1coder/domain"
  * Test doubles of the search's collaborators (fakes, not the real services):
  * - `scriptedPolicy`: a deterministic fake policy writing the project's step format; each sample
  *   is a function of (prompt, seed, sample index). Code steps are `CORRECT`, `PARTIAL` or `WRONG`.
- * - `fakeSandbox`: judges code by those markers (all, half, none of the tests pass), with a cache in
- *   the store's `executions` table and a row in `execution_log` per request, like the real cache.
+ * - `fakeSandbox`: judges code by those markers (all, half, none of the tests pass), under the real
+ *   execution cache.
  */
 export const problem = (n: number) =>
   new Problem({
@@ -58,34 +59,22 @@ const judge = (code: string, total: number): Execution => {
   return new Execution({ compiled: true, verdicts, passed, total, ms: 0 })
 }
 
-/** Counts the executions actually judged (cache misses). */
+/**
+ * The fake judge under the real execution cache (`CachedSandbox` over `executions` and
+ * `execution_log`); `counter.runs` counts the executions actually judged (cache misses).
+ */
 export const fakeSandbox = (counter: { runs: number } = { runs: 0 }) =>
-  Layer.effect(
-    Sandbox,
-    Effect.gen(function* () {
-      const sql = yield* SqlClient.SqlClient
-      return {
+  CachedSandbox.layer.pipe(
+    Layer.provide(
+      Layer.succeed(Sandbox, {
         info: { interpreter: "fake", level: "none", details: ["fake sandbox for tests"], workers: 1 },
         call: () => Effect.die("fake sandbox: call is not supported"),
         run: (request) =>
-          Effect.gen(function* () {
-            const codeHash = hashOf(request.code)
-            const suiteHash = hashOf(request.tests)
-            const key = hashOf({ codeHash, suiteHash })
-            const hit = yield* sql<{ passed: number; total: number }>`select passed, total from executions where key = ${key}`
-            yield* sql`insert into execution_log ${sql.insert({
-              execution_key: key, purpose: request.purpose ?? "other", search_id: request.context?.searchId ?? null,
-              problem_id: request.context?.problemId ?? null, cached: hit.length > 0
-            })}`
-            if (hit.length > 0) return judge(request.code, request.tests.length)
+          Effect.sync(() => {
             counter.runs++
-            const execution = judge(request.code, request.tests.length)
-            yield* sql`insert into executions ${sql.insert({
-              key, code_hash: codeHash, suite_hash: suiteHash, compiled: true, passed: execution.passed, total: execution.total,
-              result: JSON.stringify({ passed: execution.passed }), ms: 0
-            })} on conflict do nothing`
-            return execution
-          }).pipe(Effect.orDie)
-      }
-    })
+            return judge(request.code, request.tests.length)
+          })
+      })
+    ),
+    Layer.provide(Layer.fresh(ExecutionsRepo.Default))
   )

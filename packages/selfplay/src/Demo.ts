@@ -49,7 +49,7 @@ export const config = (demoDir: string, options: DemoOptions = {}): RunConfig =>
         problems: { dataset: DEMO_DATASET, file: problems, split: "test", ...(options.limit ? { limit: options.limit } : {}) },
         models: { policy: "simulated", tcg: "simulated-tcg" },
         tests: { generator: "all", budget: 10, mutants: 0, llmSamples: 1 },
-        search: { rollouts: options.rollouts ?? 8, maxDepth: 4, width: 3 },
+        search: { rollouts: options.rollouts ?? 8, maxDepth: 4, width: 3, testSeconds: 0.5, programSeconds: 2 },
         training: {
           backend: "local",
           workDir: NodePath.resolve(workDir(demoDir)),
@@ -61,7 +61,7 @@ export const config = (demoDir: string, options: DemoOptions = {}): RunConfig =>
           }
         },
         rounds: { count: options.rounds ?? 2 },
-        concurrency: { searches: 2, tcg: 2 }
+        concurrency: { searches: 2, tcg: 4 }
       },
       "demo configuration"
     )

@@ -45,6 +45,8 @@ search:                        # MCTS over pseudocode steps (DESIGN.md section 3
   earlyStop: false             # stop a search at the first passing path
   # tokenBudget: 200000
   # wallSeconds: 600
+  testSeconds: 3               # sandbox deadline per test
+  programSeconds: 20           # and per candidate program
 
 reward:
   alpha: 0                     # terminal reward = alpha*compile + (1-alpha)*pass_ratio

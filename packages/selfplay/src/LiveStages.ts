@@ -10,6 +10,7 @@ import { Search, SearchConfig } from "@o1coder/search"
 import { exportTcg, TestGen } from "@o1coder/tcg"
 import { Exporter, Trainer, versionIdOf, type TrainingStage } from "@o1coder/training"
 import type * as SqlClient from "@effect/sql/SqlClient"
+import { Limits } from "@o1coder/sandbox/Sandbox"
 import { Effect, Layer, Option, Scope } from "effect"
 import * as NodePath from "node:path"
 import { stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
@@ -135,7 +136,12 @@ export const make = Effect.gen(function* () {
           config: searchConfig(ctx),
           runId: ctx.runId,
           round: ctx.round,
-          policySpec: yield* specOf(ctx.versions.policy)
+          policySpec: yield* specOf(ctx.versions.policy),
+          limits: new Limits({
+            ...Limits.default,
+            testTimeoutMs: ctx.config.search.testSeconds * 1000,
+            totalTimeoutMs: ctx.config.search.programSeconds * 1000
+          })
         })
         .pipe(Effect.mapError(fail(`search ${problem.id}`)))
     })

@@ -91,7 +91,10 @@ export const SearchConfig = Schema.Struct({
   earlyStop: withDefault(Bool, () => false),
   selection: withDefault(oneOf("uct", "puct"), () => "uct" as const),
   tokenBudget: Schema.optional(PositiveInt),
-  wallSeconds: Schema.optional(PositiveNumber)
+  wallSeconds: Schema.optional(PositiveNumber),
+  /** Sandbox deadline per test and per candidate program (seconds). */
+  testSeconds: withDefault(PositiveNumber, () => 3),
+  programSeconds: withDefault(PositiveNumber, () => 20)
 })
 
 export const RewardConfig = Schema.Struct({

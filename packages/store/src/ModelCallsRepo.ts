@@ -74,11 +74,14 @@ export class ModelCallsRepo extends Effect.Service<ModelCallsRepo>()("o1coder/Mo
     const markReplayed = (keys: ReadonlyArray<string>): Effect.Effect<void, SqlError> =>
       keys.length === 0 ? Effect.void : Effect.asVoid(sql`update model_calls set replays = replays + 1 where ${sql.in("key", keys)}`)
 
-    /** Inserts records; a key already present is kept as it was (first answer wins). */
-    const record = (records: ReadonlyArray<ModelCallRecord>): Effect.Effect<void, SqlError> =>
+    /**
+     * Inserts records; a key already present is kept as it was (first answer wins). Returns the
+     * keys actually inserted.
+     */
+    const record = (records: ReadonlyArray<ModelCallRecord>): Effect.Effect<ReadonlyArray<string>, SqlError> =>
       records.length === 0
-        ? Effect.void
-        : Effect.asVoid(sql`insert into model_calls ${sql.insert(
+        ? Effect.succeed([])
+        : sql<{ key: string }>`insert into model_calls ${sql.insert(
             records.map((r) => ({
               key: r.key,
               model_version: r.modelVersion,
@@ -94,7 +97,7 @@ export class ModelCallsRepo extends Effect.Service<ModelCallsRepo>()("o1coder/Mo
               latency_ms: r.latencyMs,
               replays: r.replays
             }))
-          )} on conflict (key) do nothing`)
+          )} on conflict (key) do nothing returning key`.pipe(Effect.map((rows) => rows.map((r) => r.key)))
 
     /** Distinct model versions recorded for a run (and role, if given). */
     const versionsOfRun = (runId: string, role?: string): Effect.Effect<ReadonlyArray<string>, SqlError> =>

@@ -95,7 +95,7 @@ export const renderTcgCases = (tests: ReadonlyArray<Test>, entryPoint: string | 
   const parts = tests.flatMap((t) => {
     switch (t._tag) {
       case "call":
-        return [`assert ${entryPoint ?? "f"}(${t.args}) == ${t.expected}\n`]
+        return [`assert ${entryPoint ?? "f"}(${t.args}) == ${asOperand(t.expected)}\n`]
       case "stdio":
         return [`### Input\n${t.input.replace(/\n$/, "")}\n### Output\n${t.output.replace(/\n$/, "")}\n`]
       case "assert":
@@ -204,11 +204,19 @@ export const callArgsIn = (source: string, name: string): string | undefined => 
   return undefined
 }
 
+/** Removes redundant outer parentheses, never those of a tuple (`(1, 2)`, `()`). */
 const stripOuterParens = (s: string): string => {
   let t = s.trim()
-  while (t.startsWith("(") && matchingClose(t, 0) === t.length - 1) t = t.slice(1, -1).trim()
+  while (t.startsWith("(") && matchingClose(t, 0) === t.length - 1) {
+    const inner = t.slice(1, -1).trim()
+    if (inner === "" || topLevelIndexOf(inner, ",") >= 0) break
+    t = inner
+  }
   return t
 }
+
+/** `expected` as it can follow `==` in an assert: a bare tuple gets parentheses. */
+const asOperand = (expected: string): string => (topLevelIndexOf(expected, ",") >= 0 ? `(${expected})` : expected)
 
 /** Removes a trailing `# comment` outside strings. */
 const stripComment = (s: string): string => {

@@ -105,3 +105,12 @@ describe("call arguments inside an assert", () => {
     expect(callArgsIn("assert ff(1) == 2", "f")).toBeUndefined()
   })
 })
+
+describe("tuples", () => {
+  it("keeps a tuple's parentheses in the expected value and writes bare tuples back with them", () => {
+    const r = parseTcgOutput("assert add((1, 2), ()) == (4, 5)\nassert (add(1, 2) == ((3)))", fn)
+    expect(r.tests).toEqual([new CallTest({ args: "(1, 2), ()", expected: "(4, 5)" }), new CallTest({ args: "1, 2", expected: "3" })])
+    const text = renderTcgCases([new CallTest({ args: "1", expected: "4, 5" })], "add")
+    expect(text.startsWith("assert add(1) == (4, 5)\n")).toBe(true)
+  })
+})

@@ -11,7 +11,8 @@ import { output, printTable } from "../Output.ts"
 import { makeProgress } from "../Progress.ts"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table."))
-const dataset = Options.text("dataset").pipe(Options.withDescription("Dataset name in the store (import it first)."))
+// Optional at parse time so that `tcg export` (a subcommand) does not require the parent's options.
+const dataset = Options.text("dataset").pipe(Options.optional, Options.withDescription("Dataset name in the store (import it first); required."))
 const split = Options.text("split").pipe(Options.optional, Options.withDescription("Only this split."))
 const limit = Options.integer("limit").pipe(Options.optional, Options.withDescription("At most this many problems (task order)."))
 const generator = Options.choice("generator", ["mutation", "llm", "dataset", "all", "reduced"]).pipe(
@@ -58,10 +59,12 @@ const build = Command.make(
   { dataset, split, limit, generator, model, budget, seed, mutants, samples, json },
   (o) =>
     Effect.gen(function* () {
+      if (Option.isNone(o.dataset)) return yield* Effect.fail(new Error("--dataset is required (e.g. --dataset mbpp-plus)"))
+      const datasetName = o.dataset.value
       const problemsRepo = yield* ProblemsRepo
-      const problems = yield* problemsRepo.list({ dataset: o.dataset, split: Option.getOrUndefined(o.split), limit: Option.getOrUndefined(o.limit) })
+      const problems = yield* problemsRepo.list({ dataset: datasetName, split: Option.getOrUndefined(o.split), limit: Option.getOrUndefined(o.limit) })
       if (problems.length === 0) {
-        yield* Console.error(`no problems in dataset ${o.dataset}${Option.isSome(o.split) ? ` split ${o.split.value}` : ""}: import them first`)
+        yield* Console.error(`no problems in dataset ${datasetName}${Option.isSome(o.split) ? ` split ${o.split.value}` : ""}: import them first`)
         return
       }
       const tcgModel = Option.isSome(o.model)

@@ -4,7 +4,7 @@
 # reports each test's outcome on a private pipe framed with a per-fork random nonce. Values are
 # encoded here (exact type checks, base-type C methods, never the candidate's own methods) and
 # compared by the TypeScript side. See packages/sandbox/README.md for the threat model.
-import builtins, gc, json, os, resource, select, signal, sys, time
+import builtins, fcntl, gc, json, os, resource, select, signal, sys, time
 import collections, json.encoder
 
 # This module looks names up in a private copy of the builtins: the candidate may patch the real ones.
@@ -26,7 +26,7 @@ _list_len, _list_get = list.__len__, list.__getitem__
 _dict_items, _set_iter, _fset_iter = dict.items, set.__iter__, frozenset.__iter__
 _bytes_decode = bytes.decode
 _esc = json.encoder.c_encode_basestring_ascii or json.encoder.py_encode_basestring_ascii
-_write, _exit, _perf = os.write, os._exit, time.perf_counter
+_write, _exit, _perf, _mono = os.write, os._exit, time.perf_counter, time.monotonic
 _compile, _exec, _eval = builtins.compile, builtins.exec, builtins.eval
 _BaseException, _MemoryError, _RecursionError, _SystemExit, _AssertionError = (
     BaseException, MemoryError, RecursionError, SystemExit, AssertionError)
@@ -277,7 +277,7 @@ def _child_main(job, start, fd, nonce, mode):
         except _BaseException as e:
             send('{"f":"E","s":"runtime_error","e":' + _esc("test set-up failed: " + _describe(e)) + "}")
             _exit(0)
-    send('{"f":"L"}')
+    send('{"f":"L","t":' + _float_repr(_mono()) + "}")
     entry = job.get("entry")
     tests = job["tests"]
     last = _len(tests) - 1
@@ -303,7 +303,7 @@ def _child_main(job, start, fd, nonce, mode):
         except _BaseException as e:
             ms = (_perf() - t0) * 1000
             body = ',"s":"' + _status_of(e) + '","e":' + _esc(_describe(e))
-        frame = '{"f":"R","i":' + str(i) + ',"ms":' + _float_repr(ms) + body + "}"
+        frame = '{"f":"R","i":' + str(i) + ',"ms":' + _float_repr(ms) + ',"t":' + _float_repr(_mono()) + body + "}"
         if i == last:
             _frames(fd, nonce, (frame, '{"f":"D"}'))
             _exit(0)
@@ -345,6 +345,10 @@ def _spawn(job, start, mode, stdin_data):
         os.chown(scratch, _UID, _GID)
     nonce = os.urandom(16)
     rr, rw = os.pipe()
+    try:
+        fcntl.fcntl(rw, 1031, 1 << 20)  # F_SETPIPE_SZ: values up to 1 MiB without the child waiting for us
+    except OSError:
+        pass
     outr, outw = os.pipe()
     errr, errw = os.pipe()
     inr, inw = os.pipe() if stdin_data is not None else (None, None)
@@ -388,6 +392,7 @@ def _spawn(job, start, mode, stdin_data):
     for f in (rw, outw, errw, inr):
         if f is not None:
             os.close(f)
+    os.set_blocking(rr, False)
     if inw is not None:
         try:
             os.set_blocking(inw, False)
@@ -489,9 +494,29 @@ class _Child:
             if frame.get("f") == "D":
                 self.done = True
 
+    def read_results(self):
+        """Drain the result pipe without blocking; returns how many bytes arrived."""
+        got = 0
+        while self.rfd in self.open:
+            try:
+                data = os.read(self.rfd, 1 << 20)
+            except BlockingIOError:
+                break
+            except OSError:
+                data = b""
+            if not data:
+                self.open.discard(self.rfd)
+                break
+            got += len(data)
+            self.buf += data
+        if got:
+            self._parse()
+        return got
+
     def pump(self, timeout, out_cap):
-        """Wait up to `timeout` s for activity; returns 'output' if output passed the cap."""
-        rl = list(self.open)
+        """Wait up to `timeout` s for the child to exit, print or read stdin; returns 'output' past the cap.
+        The result pipe is not watched: frames carry the child's clock, so the server need not wake for each."""
+        rl = [fd for fd in (self.ofd, self.efd) if fd in self.open]
         wl = [self.ifd] if self.ifd is not None else []
         try:
             r, w, _ = select.select(rl + [_WAKE_R], wl, [], max(0.0, timeout))
@@ -523,15 +548,11 @@ class _Child:
             if not data:
                 self.open.discard(fd)
                 continue
-            if fd == self.rfd:
-                self.buf += data
-                self._parse()
-            else:
-                self.out_n += len(data)
-                if fd == self.ofd and self.out_n <= out_cap:
-                    self.out.append(data)
-                if self.out_n > out_cap:
-                    return "output"
+            self.out_n += len(data)
+            if fd == self.ofd and self.out_n <= out_cap:
+                self.out.append(data)
+            if self.out_n > out_cap:
+                return "output"
         if self.status is None:
             try:
                 p, st = os.waitpid(self.pid, os.WNOHANG)
@@ -573,6 +594,7 @@ class _Child:
                     os.close(fd)
                 except OSError:
                     pass
+        self.open.clear()
         _rmtree(self.scratch)
 
     def death(self):
@@ -601,36 +623,49 @@ def _run_child(job, start, mode, lim, deadline_total, stdin_data=None, on_frame=
     test_s = lim["test_s"]
     last = time.monotonic()
     reason = None
+    seen = 0
+
+    def progress():
+        # New frames (and their child-side timestamps) move the per-test deadline; bytes of a frame
+        # still being written (a large value) count as progress too.
+        nonlocal last, seen
+        got = c.read_results()
+        for f in c.frames[seen:]:
+            t = f.get("t")
+            if isinstance(t, float) and last < t <= time.monotonic():
+                last = t
+            if on_frame:
+                on_frame(f)
+        if got and len(c.frames) == seen:
+            last = time.monotonic()
+        seen = len(c.frames)
+
     try:
         while True:
             now = time.monotonic()
             if now >= deadline_total:
+                progress()
                 reason = "total"
                 break
             if now - last >= test_s:
-                reason = "timeout"
-                break
+                progress()
+                if now - last >= test_s:
+                    reason = "timeout"
+                    break
             wait = min(deadline_total - now, test_s - (now - last))
-            n_before = len(c.frames)
             r = c.pump(wait, lim["out"])
-            if len(c.frames) > n_before:
-                last = time.monotonic()
-                if on_frame:
-                    for f in c.frames[n_before:]:
-                        on_frame(f)
             if r == "output":
+                progress()
                 reason = "output"
                 break
-            if c.bad:
-                reason = "bad"
-                break
-            if c.done or c.status is not None:
-                # Done, or the child is gone (a daemon it left may still hold the pipes: finish() drains them).
+            if c.status is not None:
+                # The child is gone (a daemon it left may still hold the pipes: finish() drains them).
                 break
     finally:
         c.finish()
-    if c.done:
-        reason = None if reason in (None,) else reason
+    progress()
+    if c.bad and reason is None:
+        reason = "bad"
     return c, reason
 
 

@@ -63,7 +63,8 @@ const start = (job: FakeJob) => {
   })
 }
 
-export const make: Effect.Effect<FakeRay, never, Scope.Scope> = Effect.gen(function* () {
+/** Starts the fake on `port` (0: any free port) for the life of the scope. */
+export const makeOn = (port: number): Effect.Effect<FakeRay, never, Scope.Scope> => Effect.gen(function* () {
   const jobs = new Map<string, FakeJob>()
   const requests: Array<string> = []
   const server = Http.createServer((req, res) => {
@@ -122,8 +123,8 @@ export const make: Effect.Effect<FakeRay, never, Scope.Scope> = Effect.gen(funct
       return send(res, 405, "Method Not Allowed")
     })
   })
-  const port = yield* Effect.async<number>((resume) => {
-    server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as { port: number }).port)))
+  const bound = yield* Effect.async<number>((resume) => {
+    server.listen(port, "127.0.0.1", () => resume(Effect.succeed((server.address() as { port: number }).port)))
   })
   yield* Effect.addFinalizer(() =>
     Effect.async<void>((resume) => {
@@ -138,5 +139,7 @@ export const make: Effect.Effect<FakeRay, never, Scope.Scope> = Effect.gen(funct
       server.close(() => resume(Effect.void))
     })
   )
-  return { address: `http://127.0.0.1:${port}`, jobs, requests }
+  return { address: `http://127.0.0.1:${bound}`, jobs, requests }
 })
+
+export const make: Effect.Effect<FakeRay, never, Scope.Scope> = makeOn(0)

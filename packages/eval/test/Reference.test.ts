@@ -1,0 +1,74 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Problem, sharedDataFile } from "@o1coder/domain"
+import { readApps, readMbpp, readMbppSanitized } from "@o1coder/problems"
+import { sandboxLayer } from "@o1coder/sandbox"
+import { EvaluationsRepo } from "@o1coder/store/EvaluationsRepo"
+import * as TestDatabase from "@o1coder/store/TestDatabase"
+import { Effect, Layer } from "effect"
+import * as NodeFs from "node:fs"
+import { fileURLToPath } from "node:url"
+import * as Evaluate from "../src/Evaluate.ts"
+
+/**
+ * The reference policy proves the harness: every benchmark's reference solution scores 100% on
+ * its held-out tests (MBPP+ with its listed exceptions: ReferencePlus.test.ts).
+ */
+const mbpp = sharedDataFile("mbpp/mbpp.jsonl")
+const sanitized = sharedDataFile("mbpp/sanitized-mbpp.json")
+const APPS_FIXTURE = fileURLToPath(new URL("./fixtures/apps-stdio.jsonl", import.meta.url))
+const layer = Layer.mergeAll(EvaluationsRepo.Default, sandboxLayer({ workers: 2 })).pipe(Layer.provideMerge(TestDatabase.pglite))
+
+const reference = (problems: ReadonlyArray<Problem>, dataset: string, split = "all") =>
+  Evaluate.run({ problems, dataset, split, mode: "direct", policy: { _tag: "reference" }, concurrency: 4 })
+
+const failing = (report: Evaluate.EvaluationReport) =>
+  report.evaluation.details.filter((d) => d.passed < d.samples || d.samples === 0).map((d) => d.problemId as string)
+
+describe("reference policy", () => {
+  it.layer(layer, { timeout: 240_000 })((it) => {
+    it.effect.skipIf(mbpp.missing)("MBPP full, test split (500): 100%", () =>
+      Effect.gen(function* () {
+        const parsed = yield* readMbpp(mbpp.path)
+        const problems = parsed.problems.map((r) => r.problem).filter((p) => p.split === "test")
+        expect(problems.length).toBe(500)
+        const report = yield* reference(problems, "mbpp", "test")
+        expect(failing(report)).toEqual([])
+        expect(report.evaluation.metrics["pass@1"]).toBe(1)
+        expect(report.protocolText).toContain("challenge_test_list")
+      })
+    )
+
+    it.effect.skipIf(sanitized.missing)("MBPP sanitized (427): 100%", () =>
+      Effect.gen(function* () {
+        const parsed = yield* readMbppSanitized(sanitized.path)
+        const problems = parsed.problems.map((r) => r.problem)
+        expect(problems.length).toBe(427)
+        const report = yield* reference(problems, "mbpp-sanitized")
+        expect(failing(report)).toEqual([])
+        expect(report.evaluation.metrics["pass@1"]).toBe(1)
+      })
+    )
+
+    it.effect("APPS stdio fixtures with solutions: 100%, and a wrong program fails", () =>
+      Effect.gen(function* () {
+        const parsed = yield* readApps(APPS_FIXTURE, "apps-fixture")
+        const solutions = new Map(
+          NodeFs.readFileSync(APPS_FIXTURE, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; solution: string }).map((r) => [r.id, r.solution])
+        )
+        const problems = parsed.problems.map((r) => Problem.make({ ...r.problem, reference: solutions.get(r.problem.taskId)! }))
+        expect(problems.length).toBe(3)
+        const report = yield* reference(problems, "apps-fixture")
+        expect(failing(report)).toEqual([])
+        expect(report.evaluation.metrics["pass@1"]).toBe(1)
+        const wrong = yield* Evaluate.run({
+          problems,
+          dataset: "apps-fixture",
+          split: "all",
+          mode: "direct",
+          policy: { _tag: "samples", file: "inline", records: [{ line: 1, taskId: "fx-1", field: "solution", text: "a, b = map(int, input().split())\nprint(a - b)" }], issues: [] }
+        })
+        expect(wrong.evaluation.metrics["pass@1"]).toBe(0)
+      })
+    )
+  })
+})
