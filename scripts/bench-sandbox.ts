@@ -45,8 +45,10 @@ const processCpu = (pid: number | "self"): number => {
 }
 
 /** CPU of this process, the children it has waited for (baseline runs), and every process in our worker cgroups (the pool). */
-const cpuNow = (): number => {
-  let total = processCpu("self")
+const cpuNow = (): number => cpuSelf() + cpuWorkers()
+const cpuSelf = (): number => processCpu("self")
+const cpuWorkers = (): number => {
+  let total = 0
   const base = "/sys/fs/cgroup/pids"
   if (NodeFs.existsSync(base)) {
     for (const d of NodeFs.readdirSync(base).filter((d) => d.startsWith(`o1coder-${process.pid}-`))) {
@@ -93,6 +95,7 @@ const runPool = (label: string, candidates: ReadonlyArray<Candidate>, limits: Li
     let tests = 0
     const started = performance.now()
     const cpu0 = cpuNow()
+    const self0 = cpuSelf()
     yield* Effect.forEach(
       candidates,
       (c) =>
@@ -107,6 +110,7 @@ const runPool = (label: string, candidates: ReadonlyArray<Candidate>, limits: Li
         }),
       { concurrency: CONCURRENCY, discard: true }
     )
+    if (process.env.O1CODER_BENCH_DEBUG) console.log(`    (node process CPU ${(cpuSelf() - self0).toFixed(2)} s)`)
     return { label, tests, passed, seconds: (performance.now() - started) / 1000, latencies, cpu: cpuNow() - cpu0 } satisfies Measure
   })
 

@@ -40,6 +40,8 @@ const dataset = arg("dataset")
 const lines = NodeFs.readFileSync(data, "utf8").split("\n").filter((l) => l.trim() !== "")
 const records = lines.map((l) => JSON.parse(l) as Record<string, any>)
 NodeFs.mkdirSync(out, { recursive: true })
+// One line per start: tests prove that a resumed run never starts a job twice.
+NodeFs.appendFileSync(NodePath.join(out, "starts.log"), `started pid ${process.pid}\n`)
 
 const isPrm = records.some((r) => Array.isArray(r.labels) || "has_final_step" in r)
 if (isPrm) {

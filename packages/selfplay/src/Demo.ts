@@ -31,9 +31,13 @@ export const banner = [
 ].join("\n")
 
 export interface DemoOptions {
+  readonly name?: string | undefined
   readonly rollouts?: number | undefined
+  readonly maxDepth?: number | undefined
   readonly limit?: number | undefined
   readonly rounds?: number | undefined
+  /** Work directory as written in the config (a relative one resolves against the working directory). */
+  readonly workDir?: string | undefined
 }
 
 /** The demo's run configuration (validated by the same Schema as any run). */
@@ -44,15 +48,15 @@ export const config = (demoDir: string, options: DemoOptions = {}): RunConfig =>
   return Either.getOrThrow(
     decodeConfig(
       {
-        name: "demo",
+        name: options.name ?? "demo",
         seed: 1,
         problems: { dataset: DEMO_DATASET, file: problems, split: "test", ...(options.limit ? { limit: options.limit } : {}) },
         models: { policy: "simulated", tcg: "simulated-tcg" },
         tests: { generator: "all", budget: 10, mutants: 0, llmSamples: 1 },
-        search: { rollouts: options.rollouts ?? 8, maxDepth: 4, width: 3, testSeconds: 0.5, programSeconds: 2 },
+        search: { rollouts: options.rollouts ?? 8, maxDepth: options.maxDepth ?? 4, width: 3, testSeconds: 0.5, programSeconds: 2 },
         training: {
           backend: "local",
-          workDir: NodePath.resolve(workDir(demoDir)),
+          workDir: options.workDir ?? NodePath.resolve(workDir(demoDir)),
           pollSeconds: 0.5,
           stages: {
             sft: policyStage,

@@ -3,6 +3,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { PgClient } from "@effect/sql-pg"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import * as NodeFs from "node:fs"
+import pg from "pg"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
 import * as PgliteClient from "./PgliteClient.ts"
@@ -58,7 +59,14 @@ export const describeTarget = (target: DatabaseTarget): string =>
 
 const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown> => {
   if (target._tag === "Postgres") {
-    return PgClient.layer({ url: target.url })
+    // int8 (counts, bigserial) as numbers, as PGlite returns them, so both backends give equal rows.
+    return PgClient.layer({
+      url: target.url,
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          oid === 20 && format !== "binary" ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as never
+      }
+    })
   }
   if (target.dataDir !== undefined) NodeFs.mkdirSync(target.dataDir, { recursive: true })
   return PgliteClient.layer({ dataDir: target.dataDir })

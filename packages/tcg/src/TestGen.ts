@@ -386,7 +386,7 @@ export class TestGen extends Effect.Service<TestGen>()("o1coder/TestGen", {
         }
         const tally = new Tally()
         const seen = new Set<string>()
-        let kept: Array<Candidate> = []
+        const kept: Array<Candidate> = []
         if (d.generator === "dataset" || d.generator === "all") {
           kept.push(...(yield* validate(problem, dedupe(datasetCandidates(problem, tally), tally, seen), tally)))
         }
@@ -399,7 +399,6 @@ export class TestGen extends Effect.Service<TestGen>()("o1coder/TestGen", {
           const generated = yield* mutationCandidates(problem, kept.filter((c) => c.origin === "llm").map((c) => c.test), d, tally)
           kept.push(...(yield* validate(problem, dedupe(generated, tally, seen), tally)))
         }
-        kept = kept.slice()
         const { matrix, mutants } = yield* matrixFor(problem, kept.map((c) => c.test), d)
         return yield* store(problem, d.generator, configHash, kept, statsOf(d.generator, tally, kept, mutants.length, matrix))
       }).pipe(Effect.withSpan("tcg.build", { attributes: { problem: problem.id, generator: options.generator } }))
