@@ -44,7 +44,7 @@ const processCpu = (pid: number | "self"): number => {
   }
 }
 
-/** CPU of this process, the children it has waited for (baseline runs), and every process in our worker cgroups (the pool). */
+/** CPU of this process and of every process in our worker cgroups (the pool's servers count their candidates as waited-for children). */
 const cpuNow = (): number => cpuSelf() + cpuWorkers()
 const cpuSelf = (): number => processCpu("self")
 const cpuWorkers = (): number => {
@@ -138,10 +138,13 @@ try:
             results.append(False)
 except BaseException:
     pass
-os.write(out, json.dumps(results).encode())
+r = resource.getrusage(resource.RUSAGE_SELF)
+os.write(out, json.dumps({"r": results, "cpu": r.ru_utime + r.ru_stime}).encode())
 `
 
-const runBaselineOne = (plan: Isolation.IsolationPlan, c: Candidate, limits: Limits): Promise<number> =>
+/** Passed asserts and the CPU seconds of the Python process (bubblewrap's own set-up is not counted: it
+ * runs in a pid namespace whose CPU never reaches our rusage; a killed run counts its wall time). */
+const runBaselineOne = (plan: Isolation.IsolationPlan, c: Candidate, limits: Limits): Promise<{ passed: number; cpu: number }> =>
   new Promise((resolve) => {
     const args = [...Isolation.bwrapArgs(plan.interpreter, true), "--", plan.interpreter, "-I", "-S", "-c", BASELINE_RUNNER]
     const proc = spawn(plan.bwrap!, args, { stdio: ["pipe", "pipe", "pipe"], env: {} })
@@ -155,15 +158,17 @@ const runBaselineOne = (plan: Isolation.IsolationPlan, c: Candidate, limits: Lim
       if (size > limits.outputBytes) proc.kill("SIGKILL")
       else out += d
     })
+    const t0 = performance.now()
     const timer = setTimeout(() => proc.kill("SIGKILL"), limits.totalTimeoutMs)
     // "close", not "exit": stdout may still hold the results when the process has exited.
     proc.on("close", () => {
       clearTimeout(timer)
       try {
-        resolve((JSON.parse(out) as Array<boolean>).filter(Boolean).length)
+        const r = JSON.parse(out) as { r: Array<boolean>; cpu: number }
+        resolve({ passed: r.r.filter(Boolean).length, cpu: r.cpu })
       } catch {
         if (process.env.O1CODER_BENCH_DEBUG) console.error("baseline run lost:", JSON.stringify(out.slice(0, 200)), err)
-        resolve(0)
+        resolve({ passed: 0, cpu: (performance.now() - t0) / 1000 })
       }
     })
     proc.stdin.on("error", () => {})
@@ -183,20 +188,22 @@ const runBaseline = async (label: string, plan: Isolation.IsolationPlan, candida
   let tests = 0
   let next = 0
   const started = performance.now()
-  const cpu0 = cpuNow()
+  const self0 = cpuSelf()
+  let pythonCpu = 0
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < candidates.length) {
         const c = candidates[next++]!
         const t0 = performance.now()
-        const ok = await runBaselineOne(plan, c, limits) // (not `passed += await`: that reads `passed` before waiting)
-        passed += ok
+        const r = await runBaselineOne(plan, c, limits) // (not `passed += await`: that reads `passed` before waiting)
+        passed += r.passed
+        pythonCpu += r.cpu
         latencies.push(performance.now() - t0)
         tests += c.asserts.length
       }
     })
   )
-  return { label, tests, passed, seconds: (performance.now() - started) / 1000, latencies, cpu: cpuNow() - cpu0 }
+  return { label, tests, passed, seconds: (performance.now() - started) / 1000, latencies, cpu: cpuSelf() - self0 + pythonCpu }
 }
 
 // ---------------------------------------------------------------- main

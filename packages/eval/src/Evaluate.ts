@@ -102,6 +102,10 @@ export class EvaluationError extends Schema.TaggedError<EvaluationError>()("Eval
 const scoringLimits = (tests: number) =>
   new Limits({ ...Limits.default, testTimeoutMs: 10_000, totalTimeoutMs: Math.min(600_000, 30_000 + 1_000 * tests) })
 
+/** Plus inputs are many and small: a shorter deadline each, so a looping mutant costs less. */
+const plusLimits = (tests: number) =>
+  new Limits({ ...Limits.default, testTimeoutMs: 5_000, totalTimeoutMs: Math.min(600_000, 30_000 + 500 * tests) })
+
 const importsOnly = (setup: string): boolean =>
   setup.split("\n").every((line) => /^\s*($|#|import\s|from\s)/.test(line))
 
@@ -178,15 +182,15 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
         labelFailures: labels.failures
       }))
 
-    const score = (problem: Problem, suite: ScoringSuite, code: string): Effect.Effect<Scored, SandboxError> =>
+    const execute = (problem: Problem, code: string, tests: ReadonlyArray<Test>, limits: Limits) =>
       sandbox
         .run({
           ...scoringProgram(problem, code),
           kind: problem.kind,
           entryPoint: problem.entryPoint,
           atol: problem.atol !== undefined && problem.atol > 0 ? problem.atol : undefined,
-          tests: suite.tests,
-          limits: scoringLimits(suite.tests.length),
+          tests,
+          limits,
           purpose: "scoring",
           context: { ...(options.runId !== undefined ? { runId: options.runId } : {}), problemId: problem.id }
         })
@@ -194,7 +198,7 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
           Effect.map((execution) => {
             const ok = (v: Verdict | undefined) => v !== undefined && v.status === "passed"
             const failures: Array<FailedTest> = []
-            suite.tests.forEach((t, i) => {
+            tests.forEach((t, i) => {
               const v = execution.verdicts[i]
               if (ok(v) || failures.length >= MAX_FAILURES_SHOWN) return
               failures.push({
@@ -204,12 +208,27 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
                 ...(v?.error !== undefined ? { error: v.error.slice(0, 300) } : {})
               })
             })
-            const passed = suite.tests.length > 0 && execution.allPassed && suite.tests.every((_, i) => ok(execution.verdicts[i]))
-            const basePassed =
-              suite.baseCount > 0 ? suite.tests.slice(0, suite.baseCount).every((_, i) => ok(execution.verdicts[i])) : passed
-            return { passed, basePassed, failures }
+            return { passed: tests.length > 0 && tests.every((_, i) => ok(execution.verdicts[i])), failures }
           })
         )
+
+    /**
+     * Base tests first; the plus tests (labelled inputs) only run when the base tests pass, since
+     * a failed base test already fails the answer (EvalPlus also stops at the first failure).
+     */
+    const score = (problem: Problem, suite: ScoringSuite, code: string): Effect.Effect<Scored, SandboxError> =>
+      Effect.gen(function* () {
+        if (!suite.hasPlus || suite.baseCount === 0) {
+          const all = yield* execute(problem, code, suite.tests, scoringLimits(suite.tests.length))
+          return { passed: all.passed, basePassed: all.passed, failures: all.failures }
+        }
+        const base = yield* execute(problem, code, suite.tests.slice(0, suite.baseCount), scoringLimits(suite.baseCount))
+        if (!base.passed) return { passed: false, basePassed: false, failures: base.failures }
+        const plusTests = suite.tests.slice(suite.baseCount)
+        if (plusTests.length === 0) return { passed: true, basePassed: true, failures: [] }
+        const extra = yield* execute(problem, code, plusTests, plusLimits(plusTests.length))
+        return { passed: extra.passed, basePassed: true, failures: extra.failures }
+      })
 
     const tokens = yield* Ref.make(0)
     const done = yield* Ref.make(0)

@@ -9,6 +9,10 @@ import { killMatrix, killedMutants, reduceSuite } from "../src/Quality.ts"
 import { labelInputs, validateTests } from "../src/Validation.ts"
 import { parseArgs } from "../src/PyLiteral.ts"
 import { mutateInputs, Rng } from "../src/InputMutation.ts"
+import { CallTest as CallTestClass, Problem, ProblemId } from "@o1coder/domain"
+import * as SimulatedTestGenerator from "@o1coder/models/SimulatedTestGenerator"
+import { SamplingOptions } from "@o1coder/models/LanguageModel"
+import { parseTcgOutput, promptInputFor, renderTcgPrompt, TCG_STOP } from "../src/TcgFormat.ts"
 
 // The reference: crashes on negative input, loops forever on 99, returns a random value on 7.
 const reference = `
@@ -71,6 +75,36 @@ describe("TCG on the real sandbox", () => {
         const chosen = reduceSuite(matrix, tests.length)
         expect(killedMutants(matrix, chosen)).toBe(killed)
         expect(chosen.length).toBeLessThan(tests.length)
+      }).pipe(Effect.provide(SandboxLive)), 120_000
+    )
+
+    it.live("the simulated TCG model answers the template; validation keeps its right cases and drops its wrong ones", () =>
+      Effect.gen(function* () {
+        const sandbox = yield* Sandbox
+        const toy = Problem.make({
+          id: ProblemId.make("live/3"),
+          dataset: "live",
+          taskId: "3",
+          split: "test",
+          kind: "function",
+          statement: "Write a function to square every number of a list.",
+          entryPoint: "squares",
+          reference: "def squares(xs):\n    return [x * x for x in xs]\n",
+          visibleTests: [new CallTestClass({ args: "[1, 2, 3]", expected: "[1, 4, 9]" })],
+          heldOutTests: [],
+          heldOutInputs: []
+        })
+        const prompt = renderTcgPrompt(promptInputFor(toy, 4))
+        const options = new SamplingOptions({ n: 1, stop: [TCG_STOP], seed: 0 })
+        for (const [share, keep] of [[0, true], [1, false]] as const) {
+          const model = yield* SimulatedTestGenerator.make({ problems: [toy], wrongShare: share })
+          const [completion] = yield* model.complete(prompt, options)
+          const parsed = parseTcgOutput(completion!.text, toy)
+          expect(parsed.unparseable).toEqual([])
+          expect(parsed.tests.length).toBe(4)
+          const checks = yield* validateTests(sandbox, toy, toy.reference!, parsed.tests)
+          expect(checks.every((c) => c.keep === keep)).toBe(true)
+        }
       }).pipe(Effect.provide(SandboxLive)), 120_000
     )
   }

@@ -1,0 +1,57 @@
+import * as SqlClient from "@effect/sql/SqlClient"
+import { REPO_ROOT } from "@o1coder/domain"
+import { Database } from "@o1coder/store"
+import { Effect } from "effect"
+import { spawn, type ChildProcess } from "node:child_process"
+import * as NodePath from "node:path"
+
+/** The CLI entry point, run with the current node: the same program users start with `npx o1coder`. */
+export const CLI = NodePath.join(REPO_ROOT, "packages/cli/bin/o1coder.mjs")
+
+export interface CliResult {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export interface CliOptions {
+  readonly cwd?: string | undefined
+  readonly env?: Record<string, string> | undefined
+  /** Called with each stderr line as it arrives (stage markers). */
+  readonly onStderrLine?: ((line: string, child: ChildProcess) => void) | undefined
+}
+
+export const startCli = (args: ReadonlyArray<string>, options: CliOptions = {}) => {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stdout = ""
+  let stderr = ""
+  let partial = ""
+  child.stdout!.on("data", (d) => (stdout += d))
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d
+    partial += d.toString()
+    const lines = partial.split("\n")
+    partial = lines.pop()!
+    for (const line of lines) options.onStderrLine?.(line, child)
+  })
+  const done = new Promise<CliResult>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }))
+  )
+  return { child, done }
+}
+
+export const runCli = (args: ReadonlyArray<string>, options: CliOptions = {}) => startCli(args, options).done
+
+/** Runs `f` against a PGlite data directory (the process that wrote it must have exited). */
+export const withPglite = <A>(dataDir: string, f: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(
+    Effect.flatMap(SqlClient.SqlClient, f).pipe(
+      Effect.provide(Database.layer({ _tag: "Pglite", dataDir })),
+      Effect.scoped
+    ) as Effect.Effect<A, unknown, never>
+  )
