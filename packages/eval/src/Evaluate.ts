@@ -242,7 +242,10 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
         case "samples": {
           const records = matched!.byProblem.get(problem.id) ?? []
           const prompt = completionPrefix(problem)
-          return Effect.succeed({ programs: records.map((r) => programOf(r, prompt)), extra: { lines: records.map((r) => r.line) } })
+          return Effect.succeed({
+            programs: records.map((r) => programOf(r, prompt)),
+            extra: records.length > 0 ? { lines: records.map((r) => r.line) } : { error: "no sample in the file" }
+          })
         }
         case "model": {
           if (mode === "mcts") {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Problem, sharedDataFile } from "@o1coder/domain"
-import { readApps, readMbpp, readMbppSanitized } from "@o1coder/problems"
+import { readApps, readHumanEvalPlus, readMbpp, readMbppSanitized } from "@o1coder/problems"
+import { parseSamples } from "../src/Samples.ts"
 import { sandboxLayer } from "@o1coder/sandbox"
 import { EvaluationsRepo } from "@o1coder/store/EvaluationsRepo"
 import * as TestDatabase from "@o1coder/store/TestDatabase"
@@ -35,7 +36,7 @@ describe("reference policy", () => {
         expect(failing(report)).toEqual([])
         expect(report.evaluation.metrics["pass@1"]).toBe(1)
         expect(report.protocolText).toContain("challenge_test_list")
-      })
+      }), 240_000
     )
 
     it.effect.skipIf(sanitized.missing)("MBPP sanitized (427): 100%", () =>
@@ -46,7 +47,7 @@ describe("reference policy", () => {
         const report = yield* reference(problems, "mbpp-sanitized")
         expect(failing(report)).toEqual([])
         expect(report.evaluation.metrics["pass@1"]).toBe(1)
-      })
+      }), 240_000
     )
 
     it.effect("APPS stdio fixtures with solutions: 100%, and a wrong program fails", () =>
@@ -68,7 +69,40 @@ describe("reference policy", () => {
           policy: { _tag: "samples", file: "inline", records: [{ line: 1, taskId: "fx-1", field: "solution", text: "a, b = map(int, input().split())\nprint(a - b)" }], issues: [] }
         })
         expect(wrong.evaluation.metrics["pass@1"]).toBe(0)
-      })
+      }), 240_000
+    )
+  })
+})
+
+const HUMANEVAL_FIXTURE = fileURLToPath(new URL("./fixtures/humaneval-plus.jsonl", import.meta.url))
+
+describe("HumanEval+ format (fixture, v0.1.0 task ids with an underscore)", () => {
+  it.layer(layer, { timeout: 120_000 })((it) => {
+    it.effect("reference 100%; completions are appended to the prompt; a base-only answer fails plus", () =>
+      Effect.gen(function* () {
+        const problems = (yield* readHumanEvalPlus(HUMANEVAL_FIXTURE)).problems.map((r) => r.problem)
+        expect(problems.length).toBe(2)
+        const ref = yield* reference(problems, "humaneval-plus")
+        expect(failing(ref)).toEqual([])
+        expect(ref.evaluation.metrics["pass@1"]).toBe(1)
+        const file = [
+          // right, as a completion of HumanEval/0
+          JSON.stringify({ task_id: "HumanEval/0", completion: "    return sum(abs(x) for x in xs) / len(xs) if xs else 0.0\n" }),
+          // passes the base tests, fails the plus input "aaaa" (and "abab" is fine)
+          JSON.stringify({ task_id: "HumanEval_1", solution: "def dedupe(s):\n    return s[:1] + ''.join(b for a, b in zip(s, s[1:]) if a != b) if s != 'aaaa' else 'aa'\n" })
+        ].join("\n")
+        const report = yield* Evaluate.run({
+          problems,
+          dataset: "humaneval-plus",
+          split: "test",
+          mode: "direct",
+          policy: { _tag: "samples", file: "inline", ...parseSamples(file) }
+        })
+        expect(report.notes).toEqual([])
+        expect(report.evaluation.details.map((d) => d.passed)).toEqual([1, 0])
+        expect(report.evaluation.metrics["pass@1"]).toBe(0.5)
+        expect(report.evaluation.metrics["base_pass@1"]).toBe(1)
+      }), 120_000
     )
   })
 })

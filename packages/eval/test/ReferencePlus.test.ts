@@ -58,7 +58,7 @@ describe("reference policy on MBPP+", () => {
         const expected = 1 - CANONICAL_FAILS_BASE.filter((id) => selected.has(id)).length / problems.length
         expect(report.evaluation.metrics["pass@1"]).toBeCloseTo(expected, 12)
         expect(report.protocolText).toContain("plus_input")
-      })
+      }), FULL ? 1_800_000 : 240_000
     )
 
   })

@@ -21,12 +21,17 @@ export interface SandboxOptions extends IsolationOptions {
 
 type Outcome = { readonly _tag: "reply"; readonly reply: WireReply } | { readonly _tag: "lost"; readonly reason: string }
 
+/** Jobs queued per worker: the next job waits in the server's stdin while the current one runs. */
+const PIPELINE_DEPTH = 2
+
 /** A fixed set of worker slots; a slot's process is (re)started lazily when dead or worn out. */
 const makePool = (plan: IsolationPlan, size: number, maxJobs: number) =>
   Effect.gen(function* () {
     const slots: Array<Worker | undefined> = new Array(size).fill(undefined)
+    const locks = yield* Effect.forEach(slots, () => Effect.makeSemaphore(1))
+    // Each slot appears PIPELINE_DEPTH times: that many jobs may be in flight on its worker.
     const idle = yield* Queue.unbounded<number>()
-    yield* Queue.offerAll(idle, slots.map((_, i) => i))
+    for (let d = 0; d < PIPELINE_DEPTH; d++) yield* Queue.offerAll(idle, slots.map((_, i) => i))
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         for (const w of slots) w?.kill()
@@ -36,7 +41,8 @@ const makePool = (plan: IsolationPlan, size: number, maxJobs: number) =>
     const start = (slot: number, memoryBytes: number) =>
       Effect.gen(function* () {
         const current = slots[slot]
-        if (current !== undefined && current.alive && current.jobs < maxJobs) return current
+        // A worn-out worker is replaced only once nothing is in flight on it.
+        if (current !== undefined && current.alive && (current.jobs < maxJobs || current.inFlight > 0)) return current
         current?.kill()
         const worker = new Worker(plan, slot, memoryBytes)
         slots[slot] = worker
@@ -54,31 +60,20 @@ const makePool = (plan: IsolationPlan, size: number, maxJobs: number) =>
       })
 
     // A worker killed while it starts (e.g. by an operator or the OOM killer) is started again.
-    const ensure = (slot: number, memoryBytes: number) => Effect.retry(start(slot, memoryBytes), { times: 5 })
+    const ensure = (slot: number, memoryBytes: number) =>
+      locks[slot]!.withPermits(1)(Effect.retry(start(slot, memoryBytes), { times: 5 }))
 
     const send = (worker: Worker, job: WireJob, watchdogMs: number) =>
       Effect.async<Outcome>((resume) => {
-        let watchdog = false
-        const timer = setTimeout(() => {
-          watchdog = true
-          worker.kill()
-        }, watchdogMs)
-        worker.request(job).then(
-          (reply) => {
-            clearTimeout(timer)
-            resume(Effect.succeed({ _tag: "reply", reply }))
-          },
+        worker.request(job, watchdogMs).then(
+          (reply) => resume(Effect.succeed({ _tag: "reply", reply })),
           (e: unknown) => {
-            clearTimeout(timer)
-            const why = watchdog ? "watchdog" : e instanceof WorkerDied ? "died" : "error"
+            const why = e instanceof WorkerDied ? (e.watchdog ? "watchdog" : "died") : "error"
             resume(Effect.succeed({ _tag: "lost", reason: `${why}: ${e instanceof Error ? e.message : String(e)}` }))
           }
         )
         // Interrupted while the job runs: the worker's state is unknown, so it goes.
-        return Effect.sync(() => {
-          clearTimeout(timer)
-          worker.kill()
-        })
+        return Effect.sync(() => worker.kill())
       })
 
     /** Runs a job on some worker; a worker that dies under a job (not by our watchdog) gets one retry on a fresh worker. */

@@ -49,14 +49,31 @@ export interface WireReply {
 let workerSeq = 0
 
 /** Thrown (as a rejection) when the worker died or was killed while a request was in flight. */
-export class WorkerDied extends Error {}
+export class WorkerDied extends Error {
+  constructor(
+    message: string,
+    /** Killed by our watchdog because this very request ran too long. */
+    readonly watchdog: boolean
+  ) {
+    super(message)
+  }
+}
+
+interface Pending {
+  readonly id: number
+  readonly resolve: (r: WireReply) => void
+  readonly reject: (e: Error) => void
+  readonly watchdogMs: number
+}
 
 export class Worker {
   readonly name: string
   private readonly proc: ChildProcess
   private buffer = ""
   private nextId = 1
-  private pending: { id: number; resolve: (r: WireReply) => void; reject: (e: Error) => void } | undefined
+  /** Requests in the order sent; the server answers them in that order. Only the head is running. */
+  private readonly pending: Array<Pending> = []
+  private headTimer: ReturnType<typeof setTimeout> | undefined
   private readonly cgroupDirs: Array<string> = []
   private stderrTail = ""
   ready: Promise<void>
@@ -133,9 +150,10 @@ export class Worker {
         if (msg.id === 0 && msg.ready !== undefined) {
           isReady = true
           onReady()
-        } else if (this.pending !== undefined && msg.id === this.pending.id) {
-          const p = this.pending
-          this.pending = undefined
+        } else if (this.pending.length > 0 && msg.id === this.pending[0]!.id) {
+          const p = this.pending.shift()!
+          this.clearHeadTimer()
+          this.armHeadTimer()
           p.resolve(msg as WireReply)
         }
       }
@@ -148,11 +166,11 @@ export class Worker {
       if (!this.alive) return
       this.alive = false
       this.cleanupCgroups()
-      const err = new WorkerDied(`sandbox worker ${this.name} ${why}${this.stderrTail ? `: ${this.stderrTail.trim().slice(-500)}` : ""}`)
+      const err = new WorkerDied(`sandbox worker ${this.name} ${why}${this.stderrTail ? `: ${this.stderrTail.trim().slice(-500)}` : ""}`, false)
       if (!isReady) onFail(err)
-      const p = this.pending
-      this.pending = undefined
-      p?.reject(err)
+      this.clearHeadTimer()
+      const all = this.pending.splice(0)
+      all.forEach((p, i) => p.reject(i === 0 && this.watchdogFired ? new WorkerDied(`watchdog: ${err.message}`, true) : err))
     }
     this.proc.on("exit", (code, signal) => died(`exited (${signal ?? code})`))
     this.proc.on("error", (e) => died(`failed to start: ${e.message}`))
@@ -162,19 +180,42 @@ export class Worker {
     return this.proc.pid
   }
 
-  get busy(): boolean {
-    return this.pending !== undefined
+  /** Requests sent and not answered yet. */
+  get inFlight(): number {
+    return this.pending.length
   }
 
-  request(job: WireJob): Promise<WireReply> {
-    if (!this.alive) return Promise.reject(new WorkerDied(`sandbox worker ${this.name} is dead`))
-    if (this.pending !== undefined) return Promise.reject(new Error("worker busy"))
+  /**
+   * Sends a request; requests queue in the server (pipelining keeps it busy while we process the
+   * previous reply). The watchdog of a request starts when it reaches the head of the queue: past
+   * `watchdogMs` the worker is killed (this request fails with `watchdog = true`, the ones queued
+   * behind it with `watchdog = false`).
+   */
+  request(job: WireJob, watchdogMs: number): Promise<WireReply> {
+    if (!this.alive) return Promise.reject(new WorkerDied(`sandbox worker ${this.name} is dead`, false))
     const id = this.nextId++
     this.jobs++
     return new Promise<WireReply>((resolve, reject) => {
-      this.pending = { id, resolve, reject }
+      this.pending.push({ id, resolve, reject, watchdogMs })
       this.proc.stdin!.write(JSON.stringify({ id, op: "run", ...job }) + "\n")
+      if (this.pending.length === 1) this.armHeadTimer()
     })
+  }
+
+  private watchdogFired = false
+
+  private armHeadTimer(): void {
+    const head = this.pending[0]
+    if (head === undefined || !this.alive) return
+    this.headTimer = setTimeout(() => {
+      this.watchdogFired = true
+      this.kill()
+    }, head.watchdogMs)
+  }
+
+  private clearHeadTimer(): void {
+    if (this.headTimer !== undefined) clearTimeout(this.headTimer)
+    this.headTimer = undefined
   }
 
   kill(): void {

@@ -17,7 +17,9 @@ export const PROMPT_INSTRUCTIONS = `You solve programming problems by reasoning 
   A3  write the Python code: a complete solution in one \`\`\`python block. A3 ends the solution.
 
 Write one step, then stop. Keep pseudocode short and concrete.
+`
 
+export const PROMPT_EXAMPLES = `
 Worked example 1.
 ## Problem
 Write a function run_lengths(s) that returns a list of (character, count) pairs for each run of
@@ -83,8 +85,15 @@ export const renderProblem = (problem: Pick<Problem, "statement" | "kind" | "ent
   return lines.join("\n") + "\n"
 }
 
-/** The exact prompt for the next step after `steps` (depth = steps.length + 1). */
-export const renderPrompt = (problem: Pick<Problem, "statement" | "kind" | "entryPoint" | "signature">, steps: ReadonlyArray<Step>): string =>
-  `${PROMPT_INSTRUCTIONS}\nNow solve this problem.\n${renderProblem(problem)}## Steps\n${renderPath(steps)}${stepHeaderPrefix(steps.length + 1)}`
+/**
+ * The exact prompt for the next step after `steps` (depth = steps.length + 1). `examples: false`
+ * leaves out the worked examples (for models with a tiny context window).
+ */
+export const renderPrompt = (
+  problem: Pick<Problem, "statement" | "kind" | "entryPoint" | "signature">,
+  steps: ReadonlyArray<Step>,
+  options: { readonly examples?: boolean } = {}
+): string =>
+  `${PROMPT_INSTRUCTIONS}${options.examples === false ? "" : PROMPT_EXAMPLES}\nNow solve this problem.\n${renderProblem(problem)}## Steps\n${renderPath(steps)}${stepHeaderPrefix(steps.length + 1)}`
 
 export const STOP_STRINGS: ReadonlyArray<string> = [STEP_STOP]

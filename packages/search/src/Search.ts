@@ -176,7 +176,7 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
         const expand = (node: TreeNode, created: Array<TreeNode>) =>
           Effect.gen(function* () {
             const steps = pathSteps(node)
-            const prompt = renderPrompt(problem, steps)
+            const prompt = renderPrompt(problem, steps, { examples: config.examples })
             const options = new SamplingOptions({
               n: config.width,
               stop: [...STOP_STRINGS],

@@ -16,6 +16,8 @@ export class SearchConfig extends Schema.Class<SearchConfig>("SearchConfig")({
   temperature: Schema.optionalWith(Schema.Number, { default: () => 0.8 }),
   topP: Schema.optionalWith(Schema.Number, { default: () => 0.95 }),
   topK: Schema.optionalWith(Schema.Number, { default: () => 40 }),
+  /** Include the worked examples in the step prompt (off for models with a tiny context window). */
+  examples: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   /** Max tokens of one step. */
   stepMaxTokens: Schema.optionalWith(Schema.Number, { default: () => 512 }),
   /** Stop before an iteration once this many prompt + completion tokens were used (0: no limit). */

@@ -54,6 +54,22 @@ export interface ExportResult extends WrittenFile {
   readonly format: string
 }
 
+/**
+ * verl's `reward_model.ground_truth`: the generated suite as canonical JSON (`kind`, `entry_point`,
+ * `setup`, `tests` in the domain's Test encoding). Stdio suites also carry TACO/APPS-style
+ * `inputs`/`outputs` lists, the shape verl's code reward functions read.
+ */
+export const groundTruth = (problem: Pick<VisibleProblem, "kind" | "entryPoint" | "setup">, tests: ReadonlyArray<unknown>): string => {
+  const stdio = tests.filter((t): t is { _tag: "stdio"; input: string; output: string } => (t as { _tag?: string })?._tag === "stdio")
+  return canonicalJson({
+    kind: problem.kind,
+    entry_point: problem.entryPoint,
+    setup: problem.setup,
+    tests,
+    ...(stdio.length > 0 && stdio.length === tests.length ? { inputs: stdio.map((t) => t.input), outputs: stdio.map((t) => t.output) } : {})
+  })
+}
+
 interface LoadedTree {
   readonly search: SearchRef
   readonly problem: VisibleProblem
@@ -134,7 +150,7 @@ export class Exporter extends Effect.Service<Exporter>()("o1coder/Exporter", {
               ability: "code",
               reward_model: {
                 style: "rule" as const,
-                ground_truth: canonicalJson({ kind: problem.kind, entry_point: problem.entryPoint, setup: problem.setup, tests })
+                ground_truth: groundTruth(problem, tests)
               },
               extra: { split: problem.split, problem_id: problem.id, suite_id: search.suiteId!, entry_point: problem.entryPoint ?? "" }
             })

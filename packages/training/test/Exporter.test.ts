@@ -7,7 +7,7 @@ import { parquetReadObjects } from "hyparquet"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Exporter } from "../src/Exporter.ts"
+import { Exporter, groundTruth } from "../src/Exporter.ts"
 import { defaultRenderPrompt } from "../src/Prompt.ts"
 import { FAIL_CODE, HALF_CODE, HELD_OUT, HELD_OUT_SECRET, PASS_CODE, seedGolden } from "./fixtures.ts"
 
@@ -27,19 +27,21 @@ const S2PASS = step(2, "A3", code(PASS_CODE))
 const S2FAIL = step(2, "A3", code(FAIL_CODE))
 const S2HALF = step(2, "A3", code(HALF_CODE))
 
-const layer = Layer.mergeAll(Exporter.Default, DatasetsRepo.Default).pipe(Layer.provideMerge(TestDatabase.pglite))
+for (const backend of TestDatabase.backends) {
+// Fresh services per backend: a shared memo map would otherwise reuse the first backend's.
+const layer = Layer.mergeAll(Layer.fresh(Exporter.Default), Layer.fresh(DatasetsRepo.Default)).pipe(Layer.provideMerge(backend.layer))
 
-describe("Exporter on a golden tree", () => {
+describe(`Exporter on a golden tree (${backend.name})`, () => {
   it.layer(layer, { timeout: 60_000 })((it) => {
     it.effect("seeds the trees", () => seedGolden)
 
     it.effect("policy SFT on D+: prompt-completion and messages, byte-exact", () =>
       Effect.gen(function* () {
         const exporter = yield* Exporter
-        const pc = yield* exporter.export("sft", { runId: "R", round: 0, split: "train", out: out("sft-pc.jsonl"), format: "prompt-completion" })
+        const pc = yield* exporter.export("sft", { runId: "R", round: 0, split: "train", out: out(`${backend.name}-` + "sft-pc.jsonl"), format: "prompt-completion" })
         expect(pc.rows).toBe(1)
         expect(Fs.readFileSync(pc.path, "utf8")).toBe(JSON.stringify({ prompt: PROMPT, completion: S1A + S2PASS }) + "\n")
-        const msgs = yield* exporter.export("sft", { runId: "R", round: 0, split: "train", out: out("sft-msg.jsonl") })
+        const msgs = yield* exporter.export("sft", { runId: "R", round: 0, split: "train", out: out(`${backend.name}-` + "sft-msg.jsonl") })
         expect(msgs.format).toBe("messages")
         const [record] = lines(msgs.path)
         expect(Object.keys(record)).toEqual(["messages"])
@@ -48,7 +50,7 @@ describe("Exporter on a golden tree", () => {
           { role: "assistant", content: S1A + S2PASS }
         ])
         // Without the split filter both problems (train and test) contribute.
-        const both = yield* exporter.export("sft", { runId: "R", round: 0, out: out("sft-all.jsonl") })
+        const both = yield* exporter.export("sft", { runId: "R", round: 0, out: out(`${backend.name}-` + "sft-all.jsonl") })
         expect(both.rows).toBe(2)
       })
     )
@@ -56,7 +58,7 @@ describe("Exporter on a golden tree", () => {
     it.effect("PRM TRL stepwise: one record per visited leaf, hard labels at the threshold", () =>
       Effect.gen(function* () {
         const exporter = yield* Exporter
-        const r = yield* exporter.export("prm", { runId: "R", split: "train", out: out("prm-trl.jsonl") })
+        const r = yield* exporter.export("prm", { runId: "R", split: "train", out: out(`${backend.name}-` + "prm-trl.jsonl") })
         const recs = lines(r.path)
         expect(recs.map((x) => Object.keys(x))).toEqual([["prompt", "completions", "labels"], ["prompt", "completions", "labels"], ["prompt", "completions", "labels"]])
         expect(recs.every((x) => x.prompt === PROMPT)).toBe(true)
@@ -68,7 +70,7 @@ describe("Exporter on a golden tree", () => {
         expect(recs.map((x) => x.labels)).toEqual([[true, true], [true, false], [false, false]])
         // TRL joins completions with "\n": that rebuilds the rendered path.
         expect(recs[0].completions.join("\n") + "\n").toBe(S1A + S2PASS)
-        const strict = yield* exporter.export("prm", { runId: "R", split: "train", threshold: 0.9, out: out("prm-trl-strict.jsonl") })
+        const strict = yield* exporter.export("prm", { runId: "R", split: "train", threshold: 0.9, out: out(`${backend.name}-` + "prm-trl-strict.jsonl") })
         expect(lines(strict.path).map((x) => x.labels)).toEqual([[false, true], [false, false], [false, false]])
       })
     )
@@ -76,7 +78,7 @@ describe("Exporter on a golden tree", () => {
     it.effect("PRM O1-CODER point-wise: hard and soft labels per step prefix", () =>
       Effect.gen(function* () {
         const exporter = yield* Exporter
-        const hard = lines((yield* exporter.export("prm", { runId: "R", split: "train", format: "o1coder-hard", out: out("prm-hard.jsonl") })).path)
+        const hard = lines((yield* exporter.export("prm", { runId: "R", split: "train", format: "o1coder-hard", out: out(`${backend.name}-` + "prm-hard.jsonl") })).path)
         expect(hard).toEqual([
           { prompt: PROMPT, response: S1A, has_final_step: false, label: "positive" },
           { prompt: PROMPT, response: S1B, has_final_step: false, label: "negative" },
@@ -84,7 +86,7 @@ describe("Exporter on a golden tree", () => {
           { prompt: PROMPT, response: S1A + S2FAIL, has_final_step: true, label: "negative" },
           { prompt: PROMPT, response: S1B + S2HALF, has_final_step: true, label: "negative" }
         ])
-        const soft = lines((yield* exporter.export("prm", { runId: "R", split: "train", format: "o1coder-soft", out: out("prm-soft.jsonl") })).path)
+        const soft = lines((yield* exporter.export("prm", { runId: "R", split: "train", format: "o1coder-soft", out: out(`${backend.name}-` + "prm-soft.jsonl") })).path)
         expect(soft.map((x) => x.label)).toEqual([2 / 3, 0.25, 1, 0, 0.25])
         expect(soft.map((x) => Object.keys(x))).toEqual(Array(5).fill(["prompt", "response", "has_final_step", "label"]))
       })
@@ -93,12 +95,12 @@ describe("Exporter on a golden tree", () => {
     it.effect("PRM pairs: siblings with a value gap of at least the margin", () =>
       Effect.gen(function* () {
         const exporter = yield* Exporter
-        const recs = lines((yield* exporter.export("prm-pairs", { runId: "R", split: "train", out: out("pairs.jsonl") })).path)
+        const recs = lines((yield* exporter.export("prm-pairs", { runId: "R", split: "train", out: out(`${backend.name}-` + "pairs.jsonl") })).path)
         expect(recs).toEqual([
           { prompt: PROMPT, chosen: S1A, rejected: S1B },
           { prompt: PROMPT + S1A, chosen: S2PASS, rejected: S2FAIL }
         ])
-        const wide = yield* exporter.export("prm-pairs", { runId: "R", split: "train", margin: 0.5, out: out("pairs-wide.jsonl") })
+        const wide = yield* exporter.export("prm-pairs", { runId: "R", split: "train", margin: 0.5, out: out(`${backend.name}-` + "pairs-wide.jsonl") })
         expect(lines(wide.path)).toEqual([{ prompt: PROMPT + S1A, chosen: S2PASS, rejected: S2FAIL }])
       })
     )
@@ -106,15 +108,15 @@ describe("Exporter on a golden tree", () => {
     it.effect("policy preference pairs: passing vs failing completion of the same prefix", () =>
       Effect.gen(function* () {
         const exporter = yield* Exporter
-        const recs = lines((yield* exporter.export("dpo", { runId: "R", split: "train", out: out("dpo.jsonl") })).path)
+        const recs = lines((yield* exporter.export("dpo", { runId: "R", split: "train", out: out(`${backend.name}-` + "dpo.jsonl") })).path)
         expect(recs).toEqual([
           { prompt: PROMPT, chosen: S1A + S2PASS, rejected: S1B + S2HALF },
           { prompt: PROMPT + S1A, chosen: S2PASS, rejected: S2FAIL }
         ])
         // AceCoder-style: rejected must pass something; then only the root pair (0.25 > 0) remains.
-        const nonTrivial = lines((yield* exporter.export("dpo", { runId: "R", split: "train", rejectedMinPassRate: 0.1, out: out("dpo2.jsonl") })).path)
+        const nonTrivial = lines((yield* exporter.export("dpo", { runId: "R", split: "train", rejectedMinPassRate: 0.1, out: out(`${backend.name}-` + "dpo2.jsonl") })).path)
         expect(nonTrivial).toEqual([{ prompt: PROMPT, chosen: S1A + S2PASS, rejected: S1B + S2HALF }])
-        const capped = yield* exporter.export("dpo", { runId: "R", maxPerProblem: 1, out: out("dpo3.jsonl") })
+        const capped = yield* exporter.export("dpo", { runId: "R", maxPerProblem: 1, out: out(`${backend.name}-` + "dpo3.jsonl") })
         expect(capped.rows).toBe(2) // one per problem, two problems
       })
     )
@@ -122,7 +124,7 @@ describe("Exporter on a golden tree", () => {
     it.effect("verl parquet reads back, with the generated suite as ground truth and no held-out test", () =>
       Effect.gen(function* () {
         const exporter = yield* Exporter
-        const r = yield* exporter.export("verl", { runId: "R", round: 0, out: out("rl.parquet") })
+        const r = yield* exporter.export("verl", { runId: "R", round: 0, out: out(`${backend.name}-` + "rl.parquet") })
         expect(r.rows).toBe(2)
         const buf = Fs.readFileSync(r.path)
         const rows: Array<any> = yield* Effect.promise(() =>
@@ -161,8 +163,8 @@ describe("Exporter on a golden tree", () => {
         const exporter = yield* Exporter
         const repo = yield* DatasetsRepo
         for (const kind of ["sft", "prm", "prm-pairs", "dpo", "verl"] as const) {
-          const a = yield* exporter.export(kind, { runId: "R", out: out(`det-a-${kind}`) })
-          const b = yield* exporter.export(kind, { runId: "R", out: out(`det-b-${kind}`) })
+          const a = yield* exporter.export(kind, { runId: "R", out: out(`${backend.name}-` + `det-a-${kind}`) })
+          const b = yield* exporter.export(kind, { runId: "R", out: out(`${backend.name}-` + `det-b-${kind}`) })
           expect(Fs.readFileSync(a.path).equals(Fs.readFileSync(b.path)), kind).toBe(true)
           expect(a.sha256).toBe(sha256(Fs.readFileSync(a.path)))
           expect(a.sha256).toBe(b.sha256)
@@ -179,14 +181,27 @@ describe("Exporter on a golden tree", () => {
     it.effect("run and status filters: other runs and unfinished searches stay out unless asked", () =>
       Effect.gen(function* () {
         const exporter = yield* Exporter
-        expect((yield* exporter.export("sft", { runId: "other", out: out("o.jsonl") })).rows).toBe(1)
-        expect((yield* exporter.export("sft", { runId: "nope", out: out("n.jsonl") })).rows).toBe(0)
-        expect((yield* exporter.export("sft", { runId: "R", round: 1, out: out("r1.jsonl") })).rows).toBe(0)
-        expect((yield* exporter.export("sft", { runId: "R", includeIncomplete: true, out: out("inc.jsonl") })).rows).toBe(3)
-        expect((yield* exporter.export("sft", { runId: "R", includeIncomplete: true, maxPerProblem: 1, out: out("inc1.jsonl") })).rows).toBe(2)
-        const bad = yield* Effect.flip(exporter.export("sft", { runId: "R", format: "nope", out: out("x.jsonl") }))
+        expect((yield* exporter.export("sft", { runId: "other", out: out(`${backend.name}-` + "o.jsonl") })).rows).toBe(1)
+        expect((yield* exporter.export("sft", { runId: "nope", out: out(`${backend.name}-` + "n.jsonl") })).rows).toBe(0)
+        expect((yield* exporter.export("sft", { runId: "R", round: 1, out: out(`${backend.name}-` + "r1.jsonl") })).rows).toBe(0)
+        expect((yield* exporter.export("sft", { runId: "R", includeIncomplete: true, out: out(`${backend.name}-` + "inc.jsonl") })).rows).toBe(3)
+        expect((yield* exporter.export("sft", { runId: "R", includeIncomplete: true, maxPerProblem: 1, out: out(`${backend.name}-` + "inc1.jsonl") })).rows).toBe(2)
+        const bad = yield* Effect.flip(exporter.export("sft", { runId: "R", format: "nope", out: out(`${backend.name}-` + "x.jsonl") }))
         expect(bad._tag).toBe("ExportError")
       })
     )
+  })
+})
+}
+
+describe("verl ground truth", () => {
+  it("is canonical JSON of the suite; stdio suites also carry TACO-style inputs/outputs", () => {
+    const stdio = [{ _tag: "stdio", input: "1 2\n", output: "3\n" }, { _tag: "stdio", input: "0 0\n", output: "0\n" }]
+    expect(JSON.parse(groundTruth({ kind: "stdio", entryPoint: null, setup: null }, stdio))).toEqual({
+      entry_point: null, inputs: ["1 2\n", "0 0\n"], kind: "stdio", outputs: ["3\n", "0\n"], setup: null, tests: stdio
+    })
+    const call = [{ _tag: "call", args: "(1, 2)", expected: "3" }]
+    const text = groundTruth({ kind: "function", entryPoint: "add", setup: null }, call)
+    expect(text).toBe('{"entry_point":"add","kind":"function","setup":null,"tests":[{"_tag":"call","args":"(1, 2)","expected":"3"}]}')
   })
 })

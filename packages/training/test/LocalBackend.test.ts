@@ -27,7 +27,7 @@ const spec = (command: string, extra: Record<string, unknown> = {}) => ({
 
 const layer = Layer.mergeAll(Trainer.Default, JobsRepo.Default, ModelVersionsRepo.Default).pipe(
   Layer.provideMerge(TrainingBackends.layer(LocalBackend.make({ killOnExit: true, graceSeconds: 1 }))),
-  Layer.provideMerge(TestDatabase.pglite)
+  Layer.provideMerge(TestDatabase.postgres)
 )
 
 describe("Trainer with the local backend", () => {

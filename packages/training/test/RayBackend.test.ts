@@ -37,7 +37,7 @@ const layer = Layer.mergeAll(Trainer.Default, JobsRepo.Default, ModelVersionsRep
   Layer.provideMerge(backends),
   Layer.provideMerge(Layer.scoped(FakeRay, FakeRayServer.make)),
   Layer.provideMerge(FetchHttpClient.layer),
-  Layer.provideMerge(TestDatabase.pglite)
+  Layer.provideMerge(TestDatabase.postgres)
 )
 
 describe("Trainer with the Ray Jobs REST backend (against the fake Ray server)", () => {

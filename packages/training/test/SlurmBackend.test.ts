@@ -45,7 +45,7 @@ const spec = (command: string, extra: Record<string, unknown> = {}) => ({
 
 const layer = Layer.mergeAll(Trainer.Default, JobsRepo.Default, ModelVersionsRepo.Default).pipe(
   Layer.provideMerge(TrainingBackends.layer(Effect.succeed(SlurmBackend.make()))),
-  Layer.provideMerge(TestDatabase.pglite)
+  Layer.provideMerge(TestDatabase.postgres)
 )
 
 describe("Slurm helpers", () => {
@@ -86,6 +86,24 @@ describe.skipIf(!hasSbatch)("Trainer with the real Slurm (sbatch present)", () =
         expect(execFileSync("scontrol", ["show", "job", job.externalId!]).toString()).toContain("JobState=COMPLETED")
         const third = yield* trainer.submit(spec(checkpointCommand(counter)))
         expect(third.status).toBe("succeeded")
+        expect(countLines(counter)).toBe(1)
+      })
+    )
+
+    it.effect("a job Slurm has but the store lost (crash after sbatch) is found by name and attached", () =>
+      Effect.gen(function* () {
+        const trainer = yield* Trainer
+        const counter = Path.join(dir, "runs-lost")
+        const s = spec(`echo run >> ${counter}; sleep 2`)
+        const resolved = { ...s, datasets: [dataset] } as any
+        const id = trainer.idOf(resolved)
+        const jobDir = Path.join(workDir, id)
+        const backend = SlurmBackend.make()
+        const direct = yield* backend.submit({ id, spec: resolved, command: s.command, jobDir, outputDir: Path.join(jobDir, "output"), logPath: Path.join(jobDir, "train.log"), retry: false })
+        expect(direct.attached).toBe(false)
+        const job = yield* trainer.submit(s)
+        expect(job.externalId).toBe(direct.externalId)
+        yield* trainer.wait(id, { pollEvery: "200 millis", timeout: "90 seconds" })
         expect(countLines(counter)).toBe(1)
       })
     )

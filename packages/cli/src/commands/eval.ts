@@ -55,7 +55,11 @@ const samples = Options.text("samples").pipe(
       "{\"task_id\", \"solution\"|\"completion\"} produced elsewhere (task ids as Mbpp/2, HumanEval/0, or MBPP integers)."
   )
 )
-const ks = Options.text("k").pipe(Options.withDefault("1"), Options.withDescription("pass@k values to report, e.g. 1,10."))
+const ks = Options.text("ks").pipe(
+  Options.withAlias("k"),
+  Options.withDefault("1"),
+  Options.withDescription("pass@k values to report, e.g. -k 1,10 (also --ks; @effect/cli spells one-letter options with one dash).")
+)
 const seed = Options.integer("seed").pipe(Options.withDefault(0), Options.withDescription("Sampling and search seed."))
 const rollouts = Options.integer("rollouts").pipe(Options.withDefault(15), Options.withDescription("MCTS rollouts per problem (mcts mode)."))
 const temperature = Options.float("temperature").pipe(Options.optional, Options.withDescription("Sampling temperature (default 0 for n = 1, else 0.8)."))
@@ -172,7 +176,7 @@ const DESCRIPTION = "Evaluate a policy on a benchmark's held-out tests and store
       "Prints pass@k (unbiased estimator), base vs plus for MBPP+/HumanEval+, ASPR in mcts mode, and the test\n" +
       "protocol: what the model saw, what search could execute, what only scored.\n" +
       "Example: o1coder eval --dataset mbpp --split test --policy reference --mode direct\n" +
-      "Example: o1coder eval --dataset mbpp-plus --samples samples.jsonl --k 1,10\n" +
+      "Example: o1coder eval --dataset mbpp-plus --samples samples.jsonl -k 1,10\n" +
       "Example: o1coder eval --dataset mbpp --split test --limit 20 --policy simulated --mode mcts --rollouts 8\n" +
       "Subcommands: `o1coder eval show ID [--json]`, `o1coder eval list`."
 

@@ -374,9 +374,8 @@ def _spawn(job, start, mode, stdin_data):
             os.chdir(scratch)
             os.environ.clear()
             os.environ.update({"HOME": scratch, "TMPDIR": scratch, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
-            sys.stdin = open(0, "r", closefd=False)
-            sys.stdout = open(1, "w", closefd=False)
-            sys.stderr = open(2, "w", closefd=False)
+            # sys.stdin/stdout/stderr still wrap fds 0/1/2 (now the candidate's) with empty buffers:
+            # the server itself talks through separate raw file objects.
             _set_limits(job["lim"])
             if _UID is not None:
                 os.setgroups([])

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, type Scope } from "effect"
 import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import { TrainerError } from "../Errors.ts"
@@ -95,7 +95,7 @@ const stopGroup = (pgid: number, graceSeconds: number) =>
  * process group, stdout and stderr to the log file. Exit code 0 → succeeded, other → failed;
  * cancel kills the group.
  */
-export const make = (options: LocalOptions = {}): Effect.Effect<TrainingBackend, never, import("effect").Scope.Scope> =>
+export const make = (options: LocalOptions = {}): Effect.Effect<TrainingBackend, never, Scope.Scope> =>
   Effect.gen(function* () {
     const grace = options.graceSeconds ?? 5
     const started = new Set<number>()
