@@ -102,9 +102,12 @@ export class EvaluationError extends Schema.TaggedError<EvaluationError>()("Eval
 const scoringLimits = (tests: number) =>
   new Limits({ ...Limits.default, testTimeoutMs: 10_000, totalTimeoutMs: Math.min(600_000, 30_000 + 1_000 * tests) })
 
-/** Plus inputs are many and small: a shorter deadline each, so a looping mutant costs less. */
+/**
+ * Plus inputs: the expected values are literals that can be large (MBPP+ 255, 462, 630 return
+ * thousands of tuples), evaluated apart from the candidate within these limits too.
+ */
 const plusLimits = (tests: number) =>
-  new Limits({ ...Limits.default, testTimeoutMs: 5_000, totalTimeoutMs: Math.min(600_000, 30_000 + 500 * tests) })
+  new Limits({ ...Limits.default, testTimeoutMs: 10_000, totalTimeoutMs: Math.min(600_000, 60_000 + 1_000 * tests) })
 
 const importsOnly = (setup: string): boolean =>
   setup.split("\n").every((line) => /^\s*($|#|import\s|from\s)/.test(line))

@@ -140,26 +140,54 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
     const nodes = (searchId: string): Effect.Effect<ReadonlyArray<NodeRow>, SqlError> =>
       sql.unsafe<NodeRow>(`select ${NODE_COLUMNS} from nodes where search_id = $1 order by seq`, [searchId])
 
-    /** One iteration's checkpoint: new nodes, updated N/Q of existing ones, and the counters, atomically. */
+    /**
+     * One iteration's checkpoint: new nodes, updated N/Q of existing ones, and the counters, in ONE
+     * statement (data-modifying CTEs), hence one transaction and one round trip. The commit is
+     * asynchronous (`synchronous_commit = off` for this transaction only): a killed o1coder process
+     * loses nothing the server acknowledged; a crash of the database server itself may drop the last
+     * few checkpoints, never half of one, and resume then redoes those iterations from the recorded
+     * model calls and cached executions. `durable: true` waits for the WAL flush instead.
+     */
     const checkpoint = (input: {
       readonly searchId: string
       readonly newNodes: ReadonlyArray<NodeRow>
       readonly updated: ReadonlyArray<{ readonly id: string; readonly visits: number; readonly valueSum: number }>
       readonly progress: SearchProgress
-    }) =>
-      sql.withTransaction(
-        Effect.gen(function* () {
-          yield* insertNodes(input.newNodes)
-          if (input.updated.length > 0) {
-            yield* sql.unsafe(
-              `update nodes n set visits = x.visits, value_sum = x.value_sum
-               from jsonb_to_recordset($1::jsonb) as x(id text, visits int, value_sum float8) where n.id = x.id`,
-              [JSON.stringify(input.updated.map((u) => ({ id: u.id, visits: u.visits, value_sum: u.valueSum })))]
-            ).raw
-          }
-          yield* updateProgress(input.searchId, input.progress)
+      readonly durable?: boolean
+    }) => {
+      const p = input.progress
+      return sql.unsafe(
+        `with cfg as (select set_config('synchronous_commit', $11, true) as v),
+         ins as (
+           insert into nodes (id, search_id, parent_id, seq, depth, action, body, code, terminal, visits, value_sum, reward, passed, total, prior)
+           select id, search_id, parent_id, seq, depth, action, body, code, terminal, visits, value_sum, reward, passed, total, prior
+           from jsonb_to_recordset($1::jsonb) as ${NODE_RECORD}
+           returning 1),
+         upd as (
+           update nodes n set visits = x.visits, value_sum = x.value_sum
+           from jsonb_to_recordset($2::jsonb) as x(id text, visits int, value_sum float8) where n.id = x.id
+           returning 1),
+         srch as (
+           update searches set rollouts_done = $4, tokens = $5, model_calls = $6, executions = $7, elapsed_ms = $8, best_node_id = $9
+           where id = $3 returning 1)
+         select (select count(*) from cfg where v is not null)::int as cfg, (select count(*) from ins)::int as inserted,
+                (select count(*) from upd)::int as updated, (select count(*) from srch)::int as searches, $10::int as expected`,
+        [
+          nodeJson(input.newNodes),
+          JSON.stringify(input.updated.map((u) => ({ id: u.id, visits: u.visits, value_sum: u.valueSum }))),
+          input.searchId, p.rolloutsDone, p.tokens, p.modelCalls, p.executions, p.elapsedMs, p.bestNodeId,
+          input.newNodes.length,
+          input.durable === true ? "on" : "off"
+        ]
+      ).pipe(
+        Effect.flatMap((rows) => {
+          const r = rows[0] as { inserted: number; updated: number; searches: number } | undefined
+          return r !== undefined && r.searches === 1 && r.inserted === input.newNodes.length && r.updated === input.updated.length
+            ? Effect.void
+            : Effect.dieMessage(`checkpoint of search ${input.searchId} wrote ${JSON.stringify(r)}`)
         })
       )
+    }
 
     const updateProgress = (searchId: string, p: SearchProgress) =>
       sql`update searches set rollouts_done = ${p.rolloutsDone}, tokens = ${p.tokens}, model_calls = ${p.modelCalls},

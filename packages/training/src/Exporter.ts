@@ -70,6 +70,8 @@ export const groundTruth = (problem: Pick<VisibleProblem, "kind" | "entryPoint" 
   })
 }
 
+type UnindexedVerlRow = Omit<VerlRow, "extra_info"> & { readonly extra: Omit<VerlRow["extra_info"], "index"> }
+
 interface LoadedTree {
   readonly search: SearchRef
   readonly problem: VisibleProblem
@@ -139,19 +141,16 @@ export class Exporter extends Effect.Service<Exporter>()("o1coder/Exporter", {
         Stream.mapEffect((search) =>
           Effect.gen(function* () {
             const problem = yield* repo.problem(search.problemId)
-            if (problem === undefined) return Option.none<Omit<VerlRow, "extra_info"> & { extra: Omit<VerlRow["extra_info"], "index"> }>()
+            if (problem === undefined) return Option.none<UnindexedVerlRow>()
             const heldOut = yield* repo.heldOutHashes(problem.id)
             const cases = yield* repo.suiteCases(search.suiteId!)
             // Held-out tests never enter training data, even when a generator reproduced one.
             const tests = cases.map((c) => c.test).filter((t) => !heldOut.has(hashOf(t)))
-            return Option.some({
+            return Option.some<UnindexedVerlRow>({
               data_source: problem.dataset,
-              prompt: [{ role: "user" as const, content: render(problem) }],
+              prompt: [{ role: "user", content: render(problem) }],
               ability: "code",
-              reward_model: {
-                style: "rule" as const,
-                ground_truth: groundTruth(problem, tests)
-              },
+              reward_model: { style: "rule", ground_truth: groundTruth(problem, tests) },
               extra: { split: problem.split, problem_id: problem.id, suite_id: search.suiteId!, entry_point: problem.entryPoint ?? "" }
             })
           }).pipe(Effect.orDie)
@@ -215,6 +214,3 @@ export class Exporter extends Effect.Service<Exporter>()("o1coder/Exporter", {
   }),
   dependencies: [DatasetsRepo.Default]
 }) {}
-
-// Keep the record schemas reachable for callers that validate their own files.
-export const RecordSchemas = { SftMessages, SftPromptCompletion, TrlStepwise, O1CoderPrm, Preference } as const
