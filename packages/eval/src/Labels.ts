@@ -31,6 +31,13 @@ export const LABEL_LIMITS = new Limits({
 
 const CHUNK = 200
 
+/**
+ * Expected values longer than this (as Python source) are not used as tests: the sandbox would
+ * evaluate a literal of megabytes for each candidate (MBPP+ 255, 462, 630 return thousands of
+ * tuples on some plus inputs), which times out on a loaded machine. Left out and reported.
+ */
+export const MAX_EXPECTED_CHARS = 20_000
+
 export const computeLabels = (problem: Problem): Effect.Effect<HeldOutLabels, SandboxError, Sandbox> =>
   Effect.gen(function* () {
     if (problem.heldOutInputs.length === 0) return { tests: [], failures: [] }
@@ -73,6 +80,10 @@ export const computeLabels = (problem: Problem): Effect.Effect<HeldOutLabels, Sa
         const expected = pyLiteral(o.value)
         if (expected === undefined) {
           failures.push({ index, args, status: "unrepresentable", error: `the reference returned a value with no literal (${JSON.stringify(o.value).slice(0, 120)})` })
+          return
+        }
+        if (expected.length > MAX_EXPECTED_CHARS) {
+          failures.push({ index, args, status: "too_large", error: `expected value of ${expected.length} characters (limit ${MAX_EXPECTED_CHARS})` })
           return
         }
         tests.push(new CallTest({ args, expected, ...(problem.atol !== undefined && problem.atol > 0 ? { atol: problem.atol } : {}) }))

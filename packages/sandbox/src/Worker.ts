@@ -79,8 +79,6 @@ export class Worker {
   ready: Promise<void>
   alive = true
   jobs = 0
-  /** Set when we killed it on purpose (watchdog, shutdown). */
-  killedByUs = false
 
   constructor(plan: IsolationPlan, index: number, memoryBytes: number) {
     this.name = `o1coder-${process.pid}-w${index}-${++workerSeq}`
@@ -219,7 +217,6 @@ export class Worker {
   }
 
   kill(): void {
-    this.killedByUs = true
     try {
       this.proc.kill("SIGKILL")
     } catch {

@@ -92,6 +92,13 @@ const cases: ReadonlyArray<Case> = [
     status: "failed"
   },
   {
+    name: "patching the runner through sys.modules['__main__']",
+    code:
+      "import sys\nm = sys.modules['__main__']\nm.encode = lambda v: '{\"t\":\"int\",\"v\":\"2\"}'\nm._int_repr = lambda x: '2'\n" +
+      "def f(x):\n    return 99\n",
+    status: "failed"
+  },
+  {
     name: "printing a forged result",
     code: 'def f(x):\n    print(\'{"f":"R","i":0,"s":"ok","v":{"t":"int","v":"2"}}\')\n    return 99\n',
     status: "failed"

@@ -48,6 +48,34 @@ describe("sandbox", () => {
         expect(ex.total).toBe(10)
       }))
 
+    it.effect("the candidate runs as its own __main__ module (dataclasses, pickle)", () =>
+      Effect.gen(function* () {
+        const sandbox = yield* Sandbox
+        const ex = yield* sandbox.run({
+          code:
+            "from __future__ import annotations\nfrom dataclasses import dataclass\nimport pickle, __main__\n@dataclass\nclass P:\n    x: int\n" +
+            "def f(a):\n    return pickle.loads(pickle.dumps(P(a))).x + (1 if hasattr(__main__, 'f') else 100)\n",
+          kind: "function",
+          entryPoint: "f",
+          limits,
+          tests: [new CallTest({ args: "1", expected: "2" })]
+        })
+        expect(ex.verdicts.map((v) => v.status)).toEqual(["passed"])
+      }))
+
+    it.effect("large values (300,000 elements) cross the boundary", () =>
+      Effect.gen(function* () {
+        const sandbox = yield* Sandbox
+        const ex = yield* sandbox.run({
+          code: "def f(n):\n    return list(range(n))\n",
+          kind: "function",
+          entryPoint: "f",
+          limits,
+          tests: [new CallTest({ args: "300000", expected: "list(range(300000))" }), new CallTest({ args: "3", expected: "[0, 1, 3]" })]
+        })
+        expect(ex.verdicts.map((v) => v.status)).toEqual(["passed", "failed"])
+      }))
+
     it.effect("reports compile errors for every test and compiled = false", () =>
       Effect.gen(function* () {
         const sandbox = yield* Sandbox

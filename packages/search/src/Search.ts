@@ -1,5 +1,6 @@
 import type { Problem, Test } from "@o1coder/domain"
-import { hashOf, NotFound, parseStep } from "@o1coder/domain"
+import { hashOf, parseStep } from "@o1coder/domain"
+import type { NotFound } from "@o1coder/domain"
 import type { Completion, LanguageModelService } from "@o1coder/models/LanguageModel"
 import { SamplingOptions } from "@o1coder/models/LanguageModel"
 import type { ProcessRewardService } from "@o1coder/reward/ProcessReward"
@@ -413,4 +414,3 @@ const answerOf = (n: NodeRow): SearchAnswer => ({
   depth: n.depth
 })
 
-export { NotFound }

@@ -33,23 +33,31 @@ const runChild = (url: string, logFile: string, kill?: { readonly afterLines: nu
 
 const query = <A extends object>(url: string, text: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<A>(text)).pipe(
-    Effect.provide(Database.layer({ _tag: "Postgres", url: Redacted.make(url) })),
+    Effect.provide(
+      Database.layer(url.startsWith("pglite:") ? { _tag: "Pglite", dataDir: url.slice("pglite:".length) } : { _tag: "Postgres", url: Redacted.make(url) })
+    ),
     Effect.orDie
   )
 
 const countLines = (file: string, word: string) =>
   NodeFs.existsSync(file) ? NodeFs.readFileSync(file, "utf8").split("\n").filter((l) => l === word).length : 0
 
+const databases = {
+  postgres: Effect.map(TestDatabase.freshPostgresUrl, (db) => db.url),
+  // the default store: embedded PGlite in a data directory (one process at a time)
+  pglite: Effect.sync(() => `pglite:${NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-kill-pglite-"))}`)
+}
+
 describe("kill test", () => {
-  it.live(
-    "a search SIGKILLed at random points and resumed ends with the uninterrupted tree and pays nothing twice",
+  for (const [backend, fresh] of Object.entries(databases)) it.live(
+    `a search SIGKILLed at random points and resumed ends with the uninterrupted tree and pays nothing twice (${backend})`,
     () =>
       Effect.gen(function* () {
         const seed = Number(process.env.O1_KILL_SEED ?? Date.now() % 1_000_000)
-        console.log(`kill test seed: ${seed} (set O1_KILL_SEED=${seed} to repeat)`)
+        console.log(`kill test (${backend}) seed: ${seed} (set O1_KILL_SEED=${seed} to repeat)`)
         const rng = makeRng("kill-test", seed)
-        const whole = yield* TestDatabase.freshPostgresUrl
-        const killed = yield* TestDatabase.freshPostgresUrl
+        const whole = { url: yield* fresh }
+        const killed = { url: yield* fresh }
         const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-kill-"))
         const wholeLog = NodePath.join(dir, "whole.log")
         const killedLog = NodePath.join(dir, "killed.log")
@@ -60,7 +68,7 @@ describe("kill test", () => {
         const totalLines = reference.lines // 3 searches × 20 rollouts
 
         let kills = 0
-        for (let attempt = 0; attempt < 4; attempt++) {
+        for (let attempt = 0; attempt < (backend === "postgres" ? 4 : 3); attempt++) {
           const done = (yield* query<{ n: number }>(killed.url, "select coalesce(sum(rollouts_done), 0)::int as n from searches"))[0]!.n
           const afterLines = rng.int(Math.max(1, totalLines - done))
           const extraMs = rng.int(40)
@@ -94,6 +102,7 @@ describe("kill test", () => {
         expect(modelB - modelA).toBeLessThanOrEqual(kills)
         expect(execB - execA).toBeLessThanOrEqual(kills * 3)
         NodeFs.rmSync(dir, { recursive: true, force: true })
+        for (const db of [whole, killed]) if (db.url.startsWith("pglite:")) NodeFs.rmSync(db.url.slice(7), { recursive: true, force: true })
       }).pipe(Effect.scoped),
     170_000
   )

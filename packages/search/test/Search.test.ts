@@ -162,6 +162,27 @@ for (const backend of TestDatabase.backends) {
         })
       )
 
+      it.effect("stores PRM priors on new nodes and searches with PUCT", () =>
+        Effect.gen(function* () {
+          const search = yield* Search
+          const p = problem(8)
+          yield* (yield* ProblemsRepo).upsert(p)
+          // a fake PRM that likes steps holding correct code and dislikes wrong code
+          const prm = {
+            name: "fake-prm",
+            score: (inputs: ReadonlyArray<{ readonly steps: ReadonlyArray<{ readonly body: string }> }>) =>
+              Effect.succeed(inputs.map((i) => { const b = i.steps[i.steps.length - 1]!.body; return b.includes("CORRECT") ? 0.9 : b.includes("WRONG") ? 0.05 : 0.4 }))
+          }
+          const outcome = yield* search.run({
+            problem: p, suite: suiteOf(p), policy: scriptedPolicy(), prm, config: new SearchConfig({ rollouts: 10, seed: 3, selection: "puct" })
+          })
+          const nodes = yield* (yield* SearchRepo).nodes(outcome.searchId)
+          expect(nodes.filter((n) => n.parentId !== null).every((n) => n.prior !== null)).toBe(true)
+          expect(nodes.filter((n) => n.code?.includes("CORRECT")).every((n) => n.prior === 0.9)).toBe(true)
+          expect(nodes.find((n) => n.parentId === null)!.visits).toBe(10)
+        })
+      )
+
       it.effect("searches several problems concurrently", () =>
         Effect.gen(function* () {
           const search = yield* Search

@@ -4,7 +4,7 @@
  * that the parent can SIGKILL it at any moment and start it again. Backend model calls and real
  * executions are appended synchronously to a log file (they survive the kill).
  *
- * usage: node --import tsx kill-child.ts DATABASE_URL LOG_FILE
+ * usage: node --import tsx kill-child.ts DATABASE_URL|pglite:DATA_DIR LOG_FILE
  */
 import { Database } from "@o1coder/store"
 import { ModelCallsRepo } from "@o1coder/store/ModelCallsRepo"
@@ -55,7 +55,9 @@ const runs = { runs: 0 }
 const counting = fakeSandbox(new Proxy(runs, { set: (t, k, v) => ((t as any)[k] = v, log("execution"), true) }))
 const layer = Search.Default.pipe(
   Layer.provideMerge(Layer.mergeAll(SearchRepo.Default, ProblemsRepo.Default, ModelCallsRepo.Default, counting, Reward.Default)),
-  Layer.provideMerge(Database.layer({ _tag: "Postgres", url: Redacted.make(url) }))
+  Layer.provideMerge(
+    Database.layer(url.startsWith("pglite:") ? { _tag: "Pglite", dataDir: url.slice("pglite:".length) } : { _tag: "Postgres", url: Redacted.make(url) })
+  )
 )
 
 Effect.runPromise(program.pipe(Effect.provide(layer))).then(

@@ -6,7 +6,7 @@ import { importProblems, inferFormat } from "@o1coder/problems/Import"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
-import { Search, SearchConfig } from "@o1coder/search"
+import { makeLlmJudgePrm, Search, SearchConfig } from "@o1coder/search"
 import { exportTcg, TestGen } from "@o1coder/tcg"
 import { Exporter, Trainer, versionIdOf, type TrainingStage } from "@o1coder/training"
 import type * as SqlClient from "@effect/sql/SqlClient"
@@ -128,6 +128,11 @@ export const make = Effect.gen(function* () {
     Effect.gen(function* () {
       const policy = yield* modelOf(ctx, ctx.versions.policy)
       const suite = yield* suiteOf(suiteId)
+      // PUCT takes its priors from the PRM role (an LLM judge over the PRM version's model).
+      const prm =
+        ctx.config.search.selection === "puct" && ctx.versions.prm !== null
+          ? makeLlmJudgePrm(yield* modelOf(ctx, ctx.versions.prm))
+          : undefined
       return yield* search
         .run({
           problem,
@@ -137,6 +142,7 @@ export const make = Effect.gen(function* () {
           runId: ctx.runId,
           round: ctx.round,
           policySpec: yield* specOf(ctx.versions.policy),
+          ...(prm !== undefined ? { prm } : {}),
           limits: new Limits({
             ...Limits.default,
             testTimeoutMs: ctx.config.search.testSeconds * 1000,

@@ -94,6 +94,12 @@ const decodeSearch = Schema.decodeUnknown(SearchRecord)
 export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    // PGlite has no background WAL writer: an asynchronous commit could stay unwritten until close,
+    // so checkpoints commit synchronously there (its writes reach the OS at commit, surviving a kill).
+    const pglite = yield* sql<{ v: string }>`select version() as v`.pipe(
+      Effect.map((rows) => rows[0]?.v.includes("PGlite") === true),
+      Effect.orElseSucceed(() => false)
+    )
 
     const insertNodes = (nodes: ReadonlyArray<NodeRow>) =>
       nodes.length === 0
@@ -142,8 +148,8 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
 
     /**
      * One iteration's checkpoint: new nodes, updated N/Q of existing ones, and the counters, in ONE
-     * statement (data-modifying CTEs), hence one transaction and one round trip. The commit is
-     * asynchronous (`synchronous_commit = off` for this transaction only): a killed o1coder process
+     * statement (data-modifying CTEs), hence one transaction and one round trip. On a Postgres server
+     * the commit is asynchronous (`synchronous_commit = off` for this transaction only): a killed o1coder process
      * loses nothing the server acknowledged; a crash of the database server itself may drop the last
      * few checkpoints, never half of one, and resume then redoes those iterations from the recorded
      * model calls and cached executions. `durable: true` waits for the WAL flush instead.
@@ -177,7 +183,7 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
           JSON.stringify(input.updated.map((u) => ({ id: u.id, visits: u.visits, value_sum: u.valueSum }))),
           input.searchId, p.rolloutsDone, p.tokens, p.modelCalls, p.executions, p.elapsedMs, p.bestNodeId,
           input.newNodes.length,
-          input.durable === true ? "on" : "off"
+          input.durable === true || pglite ? "on" : "off"
         ]
       ).pipe(
         Effect.flatMap((rows) => {

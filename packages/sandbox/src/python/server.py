@@ -26,14 +26,15 @@ _list_len, _list_get = list.__len__, list.__getitem__
 _dict_items, _set_iter, _fset_iter = dict.items, set.__iter__, frozenset.__iter__
 _bytes_decode = bytes.decode
 _esc = json.encoder.c_encode_basestring_ascii or json.encoder.py_encode_basestring_ascii
-_write, _exit, _perf, _mono = os.write, os._exit, time.perf_counter, time.monotonic
+_write, _exit, _perf, _mono, _select = os.write, os._exit, time.perf_counter, time.monotonic, select.select
+_BELL = [-1]  # in a child: the doorbell fd it rings when the result pipe is full
 _compile, _exec, _eval = builtins.compile, builtins.exec, builtins.eval
 _BaseException, _MemoryError, _RecursionError, _SystemExit, _AssertionError = (
     BaseException, MemoryError, RecursionError, SystemExit, AssertionError)
-_OrderedDict, _defaultdict, _Counter = collections.OrderedDict, collections.defaultdict, collections.Counter
+_ModuleType = type(sys)
 _join = "".join
 _INF, _NINF = float("inf"), float("-inf")
-_MAX_NODES, _MAX_DEPTH, _MAX_CHARS = 200_000, 200, 16_000_000
+_MAX_NODES, _MAX_DEPTH, _MAX_CHARS = 1_000_000, 200, 16_000_000
 try:
     sys.set_int_max_str_digits(0)
 except AttributeError:
@@ -200,8 +201,16 @@ def _frames(fd, nonce, payloads):
         parts.append(nonce + bytes((n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255)) + data)
     view = memoryview(b"".join(parts))
     while view:
-        k = _write(fd, view)
-        view = view[k:]
+        try:
+            k = _write(fd, view)
+            view = view[k:]
+        except BlockingIOError:
+            # The result pipe is full (a large value): the server does not watch it, so ring.
+            try:
+                _write(_BELL[0], b"!")
+            except OSError:
+                pass
+            _select([], [fd], [], None)
 
 
 def _status_of(e):
@@ -216,7 +225,12 @@ def _exit_builtin(code=None):
 
 def _child_main(job, start, fd, nonce, mode):
     """Never returns. mode: 'cand' (candidate tests), 'stdio' (one stdio test), 'exp' (expected values)."""
-    g = {"__name__": "__main__", "__builtins__": builtins}
+    # The candidate's code runs as a fresh `__main__` module: `import __main__` (pickle, dataclasses)
+    # finds its own namespace, not this server's.
+    main = _ModuleType("__main__")
+    g = main.__dict__
+    g["__builtins__"] = builtins
+    sys.modules["__main__"] = main
     builtins.exit = builtins.quit = _exit_builtin
     send = lambda p: _frame(fd, nonce, p)
     setup = job.get("setup") or ""
@@ -232,9 +246,10 @@ def _child_main(job, start, fd, nonce, mode):
         for i, expr in enumerate(job["exp"]):
             try:
                 v = _eval(_compile(expr, "<expected>", "eval"), g, names)
-                send('{"f":"R","i":' + str(i) + ',"s":"ok","v":' + encode(v) + "}")
+                body = ',"s":"ok","v":' + encode(v)
             except _BaseException as e:
-                send('{"f":"R","i":' + str(i) + ',"s":' + _esc(_status_of(e)) + ',"e":' + _esc(_describe(e)) + "}")
+                body = ',"s":' + _esc(_status_of(e)) + ',"e":' + _esc(_describe(e))
+            send('{"f":"R","i":' + str(i) + ',"t":' + _float_repr(_mono()) + body + "}")
         send('{"f":"D"}')
         _exit(0)
     try:
@@ -349,6 +364,7 @@ def _spawn(job, start, mode, stdin_data):
         fcntl.fcntl(rw, 1031, 1 << 20)  # F_SETPIPE_SZ: values up to 1 MiB without the child waiting for us
     except OSError:
         pass
+    br, bw = os.pipe()
     outr, outw = os.pipe()
     errr, errw = os.pipe()
     inr, inw = os.pipe() if stdin_data is not None else (None, None)
@@ -361,7 +377,12 @@ def _spawn(job, start, mode, stdin_data):
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
             # Hide the result pipe at a random high descriptor, and give the candidate fresh 0/1/2.
             hi = 100 + int.from_bytes(os.urandom(2), "big") % 800
+            bell = 900 + int.from_bytes(os.urandom(2), "big") % 100
+            os.dup2(bw, bell, inheritable=False)
             fd = os.dup2(rw, hi, inheritable=False) and hi
+            os.set_blocking(fd, False)
+            os.set_blocking(bell, False)
+            _BELL[0] = bell
             if inr is not None:
                 os.dup2(inr, 0)
             else:
@@ -370,7 +391,8 @@ def _spawn(job, start, mode, stdin_data):
             os.dup2(outw, 1)
             os.dup2(errw, 2)
             os.closerange(3, hi)
-            os.closerange(hi + 1, 4096)
+            os.closerange(hi + 1, bell)
+            os.closerange(bell + 1, 4096)
             os.chdir(scratch)
             os.environ.clear()
             os.environ.update({"HOME": scratch, "TMPDIR": scratch, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
@@ -388,16 +410,17 @@ def _spawn(job, start, mode, stdin_data):
             except BaseException:
                 pass
         _exit(70)
-    for f in (rw, outw, errw, inr):
+    for f in (rw, bw, outw, errw, inr):
         if f is not None:
             os.close(f)
     os.set_blocking(rr, False)
+    os.set_blocking(br, False)
     if inw is not None:
         try:
             os.set_blocking(inw, False)
         except OSError:
             pass
-    return pid, rr, outr, errr, inw, nonce, scratch
+    return pid, rr, br, outr, errr, inw, nonce, scratch
 
 
 def _sweep(pid):
@@ -455,7 +478,8 @@ def _rmtree(path):
 
 class _Child:
     def __init__(self, job, start, mode, stdin_data=None):
-        self.pid, self.rfd, self.ofd, self.efd, self.ifd, self.nonce, self.scratch = _spawn(job, start, mode, stdin_data)
+        self.pid, self.rfd, self.bfd, self.ofd, self.efd, self.ifd, self.nonce, self.scratch = _spawn(job, start, mode, stdin_data)
+        self.rang = False
         self.buf = b""
         self.frames = []
         self.out = []
@@ -464,12 +488,16 @@ class _Child:
         self.status = None  # waitpid status once exited
         self.bad = False
         self.stdin = memoryview(stdin_data.encode("utf-8", "surrogateescape")) if stdin_data is not None else None
-        self.open = {self.rfd, self.ofd, self.efd}
+        self.open = {self.rfd, self.bfd, self.ofd, self.efd}
         if self.ifd is not None and not self.stdin:
             os.close(self.ifd)
             self.ifd = None
 
     def _parse(self):
+        if self.bad:
+            # Nothing after a forged or malformed frame is believed.
+            self.buf = b""
+            return
         while len(self.buf) >= 20:
             if self.buf[:16] != self.nonce:
                 self.bad = True
@@ -515,7 +543,7 @@ class _Child:
     def pump(self, timeout, out_cap):
         """Wait up to `timeout` s for the child to exit, print or read stdin; returns 'output' past the cap.
         The result pipe is not watched: frames carry the child's clock, so the server need not wake for each."""
-        rl = [fd for fd in (self.ofd, self.efd) if fd in self.open]
+        rl = [fd for fd in (self.ofd, self.efd, self.bfd) if fd in self.open]
         wl = [self.ifd] if self.ifd is not None else []
         try:
             r, w, _ = select.select(rl + [_WAKE_R], wl, [], max(0.0, timeout))
@@ -546,6 +574,9 @@ class _Child:
                 data = b""
             if not data:
                 self.open.discard(fd)
+                continue
+            if fd == self.bfd:
+                self.rang = True
                 continue
             self.out_n += len(data)
             if fd == self.ofd and self.out_n <= out_cap:
@@ -587,7 +618,7 @@ class _Child:
             except OSError:
                 pass
         self._parse()
-        for fd in (self.rfd, self.ofd, self.efd, self.ifd):
+        for fd in (self.rfd, self.bfd, self.ofd, self.efd, self.ifd):
             if fd is not None:
                 try:
                     os.close(fd)
@@ -628,7 +659,8 @@ def _run_child(job, start, mode, lim, deadline_total, stdin_data=None, on_frame=
         # New frames (and their child-side timestamps) move the per-test deadline; bytes of a frame
         # still being written (a large value) count as progress too.
         nonlocal last, seen
-        got = c.read_results()
+        got = c.read_results() or c.rang
+        c.rang = False
         for f in c.frames[seen:]:
             t = f.get("t")
             if isinstance(t, float) and last < t <= time.monotonic():
@@ -653,6 +685,8 @@ def _run_child(job, start, mode, lim, deadline_total, stdin_data=None, on_frame=
                     break
             wait = min(deadline_total - now, test_s - (now - last))
             r = c.pump(wait, lim["out"])
+            if c.rang:
+                progress()
             if r == "output":
                 progress()
                 reason = "output"
@@ -824,6 +858,14 @@ def main():
         ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
     except Exception:
         pass
+    # Modules candidates import most (MBPP: re, math, collections, heapq, itertools, ...) are loaded
+    # once here, so a fork finds them ready. (`random` is not: every child would share its state.)
+    for name in ("re", "math", "cmath", "collections", "heapq", "itertools", "functools", "bisect", "string",
+                 "operator", "copy", "array", "statistics", "fractions", "decimal", "datetime", "struct", "typing"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
     # Everything loaded so far is permanent: children need not scan it (and pages stay shared after fork).
     gc.collect()
     gc.freeze()
