@@ -241,9 +241,9 @@ const main = Effect.gen(function* () {
   yield* sandbox.run({ code: "def f(x):\n    return x\n", kind: "function", entryPoint: "f", tests: [new CallTest({ args: "1", expected: "1" })] })
 
   console.log(`MBPP full reference suites (${mbpp.length} candidates, limits: test ${limits.testTimeoutMs} ms, total ${limits.totalTimeoutMs} ms)`)
-  const pool = yield* runPool("(a) pool, expected values evaluated (cold)", mbpp, limits)
+  const pool = yield* runPool("(a) pool, first pass (expected values new)", mbpp, limits)
   console.log(line(pool))
-  const warm = yield* runPool("(a) pool, expected values cached (warm)", mbpp, limits)
+  const warm = yield* runPool("(a) pool, second pass (expected cached)", mbpp, limits)
   console.log(line(warm))
   const base = yield* Effect.promise(() => runBaseline("(b) fresh bwrap + python per candidate", plan, mbpp, limits))
   console.log(line(base))

@@ -244,23 +244,82 @@ export class Worker {
     }
   }
 
+  /** Resolves once the process has exited and its cgroups are removed (or given up on after ~2 s). */
+  readonly closed: Promise<void> = new Promise<void>((resolve) => {
+    this.resolveClosed = resolve
+  })
+  private resolveClosed: () => void = () => {}
+
   private cleanupCgroups(): void {
     this.killCgroupMembers()
     const dirs = this.cgroupDirs.splice(0)
+    removeCgroupDirs(dirs).then(() => this.resolveClosed())
+  }
+}
+
+/** rmdir each cgroup dir, retrying while the last members die (EBUSY); ~2 s at most. */
+const removeCgroupDirs = (dirs: ReadonlyArray<string>): Promise<void> =>
+  new Promise((resolve) => {
+    let pending = [...dirs]
     const attempt = (left: number) => {
-      const remaining = dirs.filter((d) => {
+      pending = pending.filter((d) => {
         try {
           NodeFs.rmdirSync(d)
           return false
         } catch (e) {
-          return (e as NodeJS.ErrnoException).code !== "ENOENT"
+          if ((e as NodeJS.ErrnoException).code === "ENOENT") return false
+          killMembers(d)
+          return true
         }
       })
-      if (remaining.length > 0 && left > 0) {
-        dirs.splice(0, dirs.length, ...remaining)
-        setTimeout(() => attempt(left - 1), 50).unref()
-      }
+      if (pending.length > 0 && left > 0) setTimeout(() => attempt(left - 1), 50)
+      else resolve()
     }
     attempt(40)
+  })
+
+const killMembers = (dir: string): void => {
+  try {
+    for (const pid of NodeFs.readFileSync(NodePath.join(dir, "cgroup.procs"), "utf8").split("\n")) {
+      if (pid.trim() !== "") {
+        try {
+          process.kill(Number(pid), "SIGKILL")
+        } catch {
+          // gone
+        }
+      }
+    }
+  } catch {
+    // cgroup gone
   }
+}
+
+/**
+ * Removes worker cgroups left behind by o1coder processes that no longer exist (named
+ * `o1coder-<pid>-w<slot>-<n>`), e.g. after a crash or SIGKILL of the program.
+ */
+export const sweepStaleCgroups = (bases: ReadonlyArray<string | undefined>): Promise<void> => {
+  const stale: Array<string> = []
+  for (const base of bases) {
+    if (base === undefined) continue
+    let entries: Array<string> = []
+    try {
+      entries = NodeFs.readdirSync(base)
+    } catch {
+      continue
+    }
+    for (const name of entries) {
+      const m = /^o1coder-(\d+)-w\d+-\d+$/.exec(name)
+      if (m === null) continue
+      const pid = Number(m[1])
+      let alive = true
+      try {
+        process.kill(pid, 0)
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code !== "ESRCH"
+      }
+      if (!alive) stale.push(NodePath.join(base, name))
+    }
+  }
+  return removeCgroupDirs(stale)
 }
