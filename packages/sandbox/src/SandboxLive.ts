@@ -12,7 +12,7 @@ import {
   Sandbox,
   SandboxError
 } from "./Sandbox.ts"
-import { type WireJob, type WireLimits, type WireReply, type WireResult, type WireTest, Worker, WorkerDied } from "./Worker.ts"
+import { sweepStaleCgroups, type WireJob, type WireLimits, type WireReply, type WireResult, type WireTest, Worker, WorkerDied } from "./Worker.ts"
 
 export interface SandboxOptions extends IsolationOptions {
   /** Warm workers (one per core by default). */
@@ -34,9 +34,13 @@ const makePool = (plan: IsolationPlan, size: number, maxJobs: number) =>
     // Each slot appears PIPELINE_DEPTH times: that many jobs may be in flight on its worker.
     const idle = yield* Queue.unbounded<number>()
     for (let d = 0; d < PIPELINE_DEPTH; d++) yield* Queue.offerAll(idle, slots.map((_, i) => i))
+    yield* Effect.promise(() => sweepStaleCgroups([plan.cgroups.pids, plan.cgroups.memory]))
     yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        for (const w of slots) w?.kill()
+      Effect.promise(() => {
+        const live = slots.filter((w): w is Worker => w !== undefined)
+        for (const w of live) w.kill()
+        // Wait (at most ~2 s) for the processes to go and their cgroups to be removed.
+        return Promise.all(live.map((w) => w.closed)).then(() => undefined)
       })
     )
 

@@ -77,10 +77,16 @@ export class Worker {
   private readonly cgroupDirs: Array<string> = []
   private stderrTail = ""
   ready: Promise<void>
+  /** Resolves once the process has exited and its cgroups are removed (or given up on after ~2 s). */
+  readonly closed: Promise<void>
+  private resolveClosed: () => void = () => {}
   alive = true
   jobs = 0
 
   constructor(plan: IsolationPlan, index: number, memoryBytes: number) {
+    this.closed = new Promise<void>((resolve) => {
+      this.resolveClosed = resolve
+    })
     this.name = `o1coder-${process.pid}-w${index}-${++workerSeq}`
     const cfg = JSON.stringify({ uid: plan.uid ?? null, gid: plan.uid ?? null, pidns: plan.pidns, scratch: "/tmp/o1c" })
     const python = [plan.interpreter, "-I", "-S", "-c", SERVER_SOURCE, cfg]
@@ -243,12 +249,6 @@ export class Worker {
       }
     }
   }
-
-  /** Resolves once the process has exited and its cgroups are removed (or given up on after ~2 s). */
-  readonly closed: Promise<void> = new Promise<void>((resolve) => {
-    this.resolveClosed = resolve
-  })
-  private resolveClosed: () => void = () => {}
 
   private cleanupCgroups(): void {
     this.killCgroupMembers()

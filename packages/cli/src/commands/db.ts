@@ -43,7 +43,7 @@ export const sql = Command.make("sql", { query, json }, ({ json, query }) =>
     "Run a read-only SQL query against the store and print an aligned table (or --json rows).\n" +
       "Tables: problems, test_suites, test_cases, model_versions, model_calls, searches, nodes, executions,\n" +
       "execution_log, datasets, training_jobs, evaluations, runs, rounds. Views: step_values, search_cost,\n" +
-      "aspr_by_search, round_metrics, model_cost.\n" +
+      "aspr_by_search, round_metrics, model_cost, suite_stats, suite_quality.\n" +
       "Example: o1coder sql \"select dataset, split, count(*) from problems group by 1, 2\""
   )
 )
