@@ -114,26 +114,15 @@ const importsOnly = (setup: string): boolean =>
 
 const MAX_FAILURES_SHOWN = 5
 
-/** Top-level import lines of the reference solution (trusted dataset code). */
-const referenceImports = (problem: Problem): ReadonlyArray<string> =>
-  (problem.reference ?? "").split("\n").filter((line) => /^(import|from)\s+[\w.]+/.test(line)).map((l) => l.trim())
-
 /**
  * The program and trusted set-up of a scoring run. MBPP's own harness ran the solution, then
- * `test_setup_code`, then the asserts in one namespace, so (1) set-up that is more than imports
- * (tasks 367 and 927 build trees from the solution's `Node` class) is appended to the program, and
- * (2) the reference solution's imports join the set-up, because expected values are evaluated apart
- * from the candidate and some use modules only the solution imported (sanitized 596:
- * `sys.getsizeof`).
+ * `test_setup_code`, then the asserts in one namespace, so set-up that is more than imports
+ * (tasks 367 and 927 build trees from the solution's `Node` class) is appended to the program.
  */
-export const scoringProgram = (problem: Problem, code: string): { readonly code: string; readonly setup: string | undefined } => {
-  const imports = referenceImports(problem)
-  if (problem.setup === undefined || importsOnly(problem.setup)) {
-    const lines = [...(problem.setup !== undefined ? [problem.setup] : []), ...imports]
-    return { code, setup: lines.length > 0 ? lines.join("\n") : undefined }
-  }
-  return { code: `${code}\n\n${problem.setup}\n`, setup: imports.length > 0 ? imports.join("\n") : undefined }
-}
+export const scoringProgram = (problem: Problem, code: string): { readonly code: string; readonly setup: string | undefined } =>
+  problem.setup === undefined || importsOnly(problem.setup)
+    ? { code, setup: problem.setup }
+    : { code: `${code}\n\n${problem.setup}\n`, setup: undefined }
 
 /** Tests the benchmark's standard prompt shows (MBPP: `test_list`, i.e. the dataset's asserts). */
 const shownTests = (problem: Problem): ReadonlyArray<Test> => {

@@ -5,6 +5,7 @@ import { asprOfTree, meanAspr, type AsprNode } from "../src/Aspr.ts"
 import { directPrompt } from "../src/Prompts.ts"
 import { formatProtocol, protocolFor } from "../src/Protocol.ts"
 import { pyLiteral } from "../src/PyLiteral.ts"
+import { scoringProgram } from "../src/Evaluate.ts"
 
 const mbpp = new Problem({
   id: "mbpp/11" as ProblemId,
@@ -107,5 +108,20 @@ describe("aspr", () => {
     expect(asprOfTree(tree)).toBeCloseTo((0 + 2 / 3) / 2, 12)
     expect(asprOfTree(tree.filter((n) => n.id !== "a1" && n.id !== "a3"))).toBeUndefined()
     expect(meanAspr([0.5, undefined, 1])).toBe(0.75)
+  })
+})
+
+describe("scoringProgram", () => {
+  it("keeps import-only set-up trusted and appends other set-up after the program, as MBPP's harness ran it", () => {
+    const withSetup = (setup: string) => new Problem({ ...mbpp, setup })
+    expect(scoringProgram(withSetup("import math\nfrom re import sub"), "def f(): pass")).toEqual({
+      code: "def f(): pass",
+      setup: "import math\nfrom re import sub"
+    })
+    expect(scoringProgram(withSetup("root = Node(1)"), "class Node: ...")).toEqual({
+      code: "class Node: ...\n\nroot = Node(1)\n",
+      setup: undefined
+    })
+    expect(scoringProgram(mbpp, "x = 1")).toEqual({ code: "x = 1", setup: undefined })
   })
 })

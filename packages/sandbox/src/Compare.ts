@@ -1,4 +1,4 @@
-import type { PyValue } from "@o1coder/domain"
+import { AssertTest, CallTest, type PyValue } from "@o1coder/domain"
 
 /**
  * Judging outside the sandbox. Equality follows Python's `==` on the encoded values (so `1 == 1.0 == True`,
@@ -220,3 +220,11 @@ export const normalizeStdout = (text: string): string => {
 }
 
 export const stdoutEqual = (expected: string, seen: string): boolean => normalizeStdout(expected) === normalizeStdout(seen)
+
+/** A CallTest whose expected value is `value` (e.g. the reference's output on `args`). Throws UnrepresentableValue. */
+export const callTestFor = (args: string, value: PyValue, atol?: number): CallTest =>
+  new CallTest({ args, expected: pyValueToSource(value), ...(atol !== undefined ? { atol } : {}) })
+
+/** The same check as an assert statement, for harnesses that only take asserts (it compares inside the candidate's process). */
+export const assertTestFor = (entryPoint: string, args: string, value: PyValue): AssertTest =>
+  new AssertTest({ source: `assert ${entryPoint}(${args}) == ${pyValueToSource(value)}` })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { PyValue } from "@o1coder/domain"
-import { normalizeStdout, pyEqual, pyRepr, pyValueToSource, stdoutEqual, toleranceFor, UnrepresentableValue } from "../src/index.ts"
+import { assertTestFor, callTestFor, normalizeStdout, pyEqual, pyRepr, pyValueToSource, stdoutEqual, toleranceFor, UnrepresentableValue } from "../src/index.ts"
 
 const int = (v: number | string): PyValue => ({ t: "int", v: String(v) })
 const float = (v: number | "nan" | "inf" | "-inf"): PyValue => ({ t: "float", v })
@@ -60,6 +60,12 @@ describe("rendering", () => {
     expect(pyValueToSource({ t: "bytes", v: "a\u00ff" })).toBe("b'a\\xff'")
     expect(pyValueToSource({ t: "bool", v: false })).toBe("False")
     expect(() => pyValueToSource({ t: "unrepresentable", type: "A" })).toThrow(UnrepresentableValue)
+  })
+
+  it("builds tests from labelled values", () => {
+    expect(callTestFor("[3, 1]", list(int(1), int(3)))).toMatchObject({ _tag: "call", args: "[3, 1]", expected: "[1, 3]" })
+    expect(callTestFor("1.0", float(0.5), 1e-3).atol).toBe(1e-3)
+    expect(assertTestFor("f", "'a'", tuple(str("a")))).toMatchObject({ _tag: "assert", source: "assert f('a') == ('a',)" })
   })
 
   it("pyRepr truncates", () => {

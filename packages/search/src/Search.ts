@@ -11,7 +11,7 @@ import type { NodeRow, SearchProgress, SearchRecord } from "@o1coder/store/Searc
 import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { Clock, Effect, Schema } from "effect"
 import { selectAnswer, terminalValue } from "./Answer.ts"
-import { renderPrompt, STOP_STRINGS } from "./Prompt.ts"
+import { renderPrompt, STOP_STRINGS } from "@o1coder/domain"
 import { derivedSeed, makeRng } from "./Rng.ts"
 import { SearchConfig } from "./SearchConfig.ts"
 import type { TreeNode } from "./Tree.ts"

@@ -20,7 +20,6 @@
 export * from "./SearchConfig.ts"
 export * from "./Search.ts"
 export * from "./Answer.ts"
-export * from "./Prompt.ts"
 export * as Tree from "./Tree.ts"
 export * from "./Rng.ts"
 export * from "./LlmJudgePrm.ts"

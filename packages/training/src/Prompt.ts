@@ -1,14 +1,23 @@
+import { renderPromptPrefix } from "@o1coder/domain"
 import type { VisibleProblem } from "@o1coder/store/DatasetsRepo"
 
 /**
  * Renders the problem part of a prompt; a path's steps (domain `renderPath`) follow it verbatim,
- * so `prompt + completion` is the exact text the search sent. Exporters take this as a
- * parameter: pass the search's own renderer to match its prompts byte for byte.
+ * so `prompt + completion` is the exact text the search sent.
  */
 export type RenderPrompt = (problem: VisibleProblem) => string
 
-/** The default: statement, then the signature or the stdio contract, then a blank line. */
-export const defaultRenderPrompt: RenderPrompt = (problem) => {
+/** The default: the search's own step prompt up to the first step, byte for byte. */
+export const defaultRenderPrompt: RenderPrompt = (problem) =>
+  renderPromptPrefix({
+    statement: problem.statement,
+    kind: problem.kind,
+    ...(problem.entryPoint !== null ? { entryPoint: problem.entryPoint } : {}),
+    ...(problem.signature !== null ? { signature: problem.signature } : {})
+  })
+
+/** Statement only (for trainers that add their own instructions). */
+export const plainRenderPrompt: RenderPrompt = (problem) => {
   const parts = [problem.statement.trim()]
   if (problem.kind === "function") {
     if (problem.signature !== null && problem.signature.trim() !== "") parts.push(`Signature:\n${problem.signature.trim()}`)

@@ -22,7 +22,7 @@
  * attaches to the existing job; `version.spec` is `outputSpec` rendered (default the output dir).
  */
 export { Exporter, EXPORT_FORMATS, EXPORT_KINDS, type ExportKind, type ExportOptions, type ExportResult } from "./Exporter.ts"
-export { defaultRenderPrompt, type RenderPrompt } from "./Prompt.ts"
+export { defaultRenderPrompt, plainRenderPrompt, type RenderPrompt } from "./Prompt.ts"
 export * as Records from "./Records.ts"
 export * as Trees from "./Trees.ts"
 export { writeJsonl, fileSha256, type WrittenFile } from "./JsonlWriter.ts"

@@ -2,10 +2,8 @@ import { Args, Command, Options } from "@effect/cli"
 import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
-import { stepHeaderPrefix } from "@o1coder/domain"
-import { renderPrompt as searchPrompt } from "@o1coder/search/Prompt"
 import { exportTcg } from "@o1coder/tcg"
-import { defaultRenderPrompt, EXPORT_FORMATS, Exporter, type ExportKind, type RenderPrompt } from "@o1coder/training"
+import { defaultRenderPrompt, EXPORT_FORMATS, Exporter, plainRenderPrompt, type ExportKind } from "@o1coder/training"
 import { Effect, Layer, Option } from "effect"
 import { DatabaseLive } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
@@ -46,20 +44,6 @@ const layer = Layer.mergeAll(Exporter.Default, DatasetsRepo.Default, ProblemsRep
 
 const u = Option.getOrUndefined
 
-/** The search's prompt up to the first step (the path follows it verbatim in every record). */
-const searchProblemPrompt: RenderPrompt = (p) => {
-  const text = searchPrompt(
-    {
-      statement: p.statement,
-      kind: p.kind,
-      ...(p.entryPoint !== null ? { entryPoint: p.entryPoint } : {}),
-      ...(p.signature !== null ? { signature: p.signature } : {})
-    },
-    []
-  )
-  return text.slice(0, text.length - stepHeaderPrefix(1).length)
-}
-
 export const exportCommand = Command.make(
   "export",
   { kind, run, round, out, format, split, maxPerProblem, minVisits, threshold, margin, chosenMin, minGap, rejectedMin, includeIncomplete, dataset, generator, prompt, json },
@@ -89,7 +73,7 @@ export const exportCommand = Command.make(
         minPassRateGap: u(o.minGap),
         rejectedMinPassRate: u(o.rejectedMin),
         includeIncomplete: o.includeIncomplete,
-        renderPrompt: o.prompt === "search" ? searchProblemPrompt : defaultRenderPrompt
+        renderPrompt: o.prompt === "search" ? defaultRenderPrompt : plainRenderPrompt
       })
       yield* output(o.json, result, printTable([{ dataset: result.datasetId, kind: result.kind, format: result.format, rows: result.rows, bytes: result.bytes, sha256: result.sha256, path: result.path }]))
     }).pipe(Effect.provide(layer))

@@ -1,5 +1,6 @@
-import type { Problem, Step } from "@o1coder/domain"
-import { renderPath, stepHeaderPrefix, STEP_STOP } from "@o1coder/domain"
+import type { Problem } from "./Problem.ts"
+import type { Step } from "./Step.ts"
+import { renderPath, stepHeaderPrefix, STEP_STOP } from "./Step.ts"
 
 /**
  * The step prompt: fixed instructions with worked examples, the problem, then the path rendered
@@ -93,7 +94,13 @@ export const renderPrompt = (
   problem: Pick<Problem, "statement" | "kind" | "entryPoint" | "signature">,
   steps: ReadonlyArray<Step>,
   options: { readonly examples?: boolean } = {}
+): string => `${renderPromptPrefix(problem, options)}${renderPath(steps)}${stepHeaderPrefix(steps.length + 1)}`
+
+/** Everything before the first step: the same for every node of a problem (exporters start records with it). */
+export const renderPromptPrefix = (
+  problem: Pick<Problem, "statement" | "kind" | "entryPoint" | "signature">,
+  options: { readonly examples?: boolean } = {}
 ): string =>
-  `${PROMPT_INSTRUCTIONS}${options.examples === false ? "" : PROMPT_EXAMPLES}\nNow solve this problem.\n${renderProblem(problem)}## Steps\n${renderPath(steps)}${stepHeaderPrefix(steps.length + 1)}`
+  `${PROMPT_INSTRUCTIONS}${options.examples === false ? "" : PROMPT_EXAMPLES}\nNow solve this problem.\n${renderProblem(problem)}## Steps\n`
 
 export const STOP_STRINGS: ReadonlyArray<string> = [STEP_STOP]
