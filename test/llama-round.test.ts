@@ -35,7 +35,7 @@ describe("llama round", () => {
       }
       const file = NodePath.join(dir, "llama.yaml")
       NodeFs.writeFileSync(file, YAML.stringify(config))
-      const result = await runCli(["run", "--config", file], { cwd: dir, env: { O1CODER_DATA_DIR: NodePath.join(dir, "db") } })
+      const result = await runCli(["run", "--config", file], { cwd: dir, env: { O1CODER_DATA_DIR: NodePath.join(dir, "db"), O1CODER_LLAMA_THREADS: process.env.O1CODER_LLAMA_THREADS ?? "1" } })
       if (result.code !== 0) throw new Error(`run failed (${result.code}):\n${result.stdout}\n${result.stderr.slice(-4000)}`)
       const runId = result.stdout.match(/^run: (\S+)/m)![1]!
 
