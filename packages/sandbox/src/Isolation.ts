@@ -69,6 +69,8 @@ export const bwrapArgs = (interpreter: string, asRoot: boolean): ReadonlyArray<s
   args.push("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try")
   if (!asRoot) args.push("--unshare-user")
   args.push("--die-with-parent", "--new-session", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8")
+  // A fixed hash seed: set and dict-of-str iteration order is then the same in every worker and run.
+  args.push("--setenv", "PYTHONHASHSEED", "0")
   args.push("--cap-drop", "ALL")
   if (asRoot) for (const c of CAPS) args.push("--cap-add", c)
   return args

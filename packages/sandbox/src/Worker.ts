@@ -89,7 +89,9 @@ export class Worker {
     })
     this.name = `o1coder-${process.pid}-w${index}-${++workerSeq}`
     const cfg = JSON.stringify({ uid: plan.uid ?? null, gid: plan.uid ?? null, pidns: plan.pidns, scratch: "/tmp/o1c" })
-    const python = [plan.interpreter, "-I", "-S", "-c", SERVER_SOURCE, cfg]
+    // Not -I: it would ignore PYTHONHASHSEED. The environment is empty but for what we set, and -s -S -P
+    // keep user site-packages, site and the working directory off sys.path as -I does.
+    const python = [plan.interpreter, "-s", "-S", "-P", "-c", SERVER_SOURCE, cfg]
     let command: string
     let args: Array<string>
     if (plan.bwrap !== undefined) {
@@ -128,7 +130,7 @@ export class Worker {
       args = ["-c", `${enter} && exec "$@"`, "sh", command, ...args]
       command = "/bin/sh"
     }
-    this.proc = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: {}, detached: false })
+    this.proc = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: { PYTHONHASHSEED: "0" }, detached: false })
     this.proc.stdout!.setEncoding("utf8")
     this.proc.stderr!.setEncoding("utf8")
     let onReady: () => void = () => {}
