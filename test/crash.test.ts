@@ -81,7 +81,7 @@ describe("crash and resume", () => {
       STAGES.map((stage): Target => ({
         round: random() < 0.5 ? 1 : 2,
         stage,
-        after: stage === "tcg" || stage === "search" ? Math.floor(random() * 2) : Math.floor(random() * (stage === "export" ? 30 : stage === "evaluate" ? 300 : 1500))
+        after: stage === "tcg" || stage === "search" ? Math.floor(random() * 2) : Math.floor(random() * (stage === "export" ? 30 : stage === "evaluate" ? 80 : 1500))
       })).sort((a, b) => a.round - b.round || STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage))
     )
 

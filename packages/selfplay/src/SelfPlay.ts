@@ -143,7 +143,13 @@ export const EngineLive: Layer.Layer<import("@effect/workflow").WorkflowEngine.W
     Layer.provideMerge(
       SingleRunner.layer({
         runnerStorage: "memory",
-        shardingConfig: { shardsPerGroup: 4, entityMessagePollInterval: "500 millis", entityMaxIdleTime: "10 minutes" }
+        shardingConfig: {
+          shardsPerGroup: 4,
+          entityMessagePollInterval: "500 millis",
+          entityMaxIdleTime: "10 minutes",
+          // Ctrl-C: do not wait for running activities (a search checkpoints per node; resume redoes the rest).
+          entityTerminationTimeout: "1 second"
+        }
       })
     )
   )

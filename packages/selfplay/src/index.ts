@@ -1,1 +1,19 @@
-export {}
+/**
+ * @o1coder/selfplay: the self-play loop (DESIGN.md sections 1 and 4) as a durable workflow.
+ *
+ *   RunConfig   the run configuration Schema (JSON/YAML), errors naming the bad field; `runIdFor`
+ *   SelfPlay    the workflow (@effect/workflow on @effect/cluster's single-node SQL runner),
+ *               `SelfPlay.layer` (needs `Stages`, `RunsRepo`, a SqlClient), `SelfPlay.execute(runId)`
+ *   Stages      the interface of the stages it drives; `LiveStages.layer` wires the real ones,
+ *               `FakeStages` counts calls for tests of the workflow itself
+ *   Demo        the offline demo's configuration (simulated policy) and its data directory
+ *   Events      progress events and the `@o1coder stage ...` markers harnesses watch
+ */
+export * as RunConfig from "./RunConfig.ts"
+export * as SelfPlay from "./SelfPlay.ts"
+export * as Stages from "./Stages.ts"
+export * as LiveStages from "./LiveStages.ts"
+export * as FakeStages from "./FakeStages.ts"
+export * as Demo from "./Demo.ts"
+export * as Events from "./Events.ts"
+export { exampleYaml } from "./ExampleConfig.ts"

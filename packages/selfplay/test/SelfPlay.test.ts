@@ -1,15 +1,14 @@
 import { it } from "@effect/vitest"
-import { Database } from "@o1coder/store"
+import { Database, TestDatabase } from "@o1coder/store"
 import { RunsRepo } from "@o1coder/store/RunsRepo"
-import { Effect, Layer } from "effect"
+import { Effect, Either, Layer, Redacted } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
-import { expect } from "vitest"
+import { describe, expect } from "vitest"
 import { makeFakeStages } from "../src/FakeStages.ts"
 import { decodeConfig, encodeConfig, runIdFor } from "../src/RunConfig.ts"
 import * as SelfPlay from "../src/SelfPlay.ts"
-import { Either } from "effect"
 
 const config = Either.getOrThrow(
   decodeConfig({
@@ -21,16 +20,12 @@ const config = Either.getOrThrow(
   })
 )
 
-const stack = (dataDir: string, stages: ReturnType<typeof makeFakeStages>) =>
-  SelfPlay.layer.pipe(
-    Layer.provideMerge(stages.layer),
-    Layer.provideMerge(RunsRepo.Default),
-    Layer.provideMerge(Database.layer({ _tag: "Pglite", dataDir }))
-  )
+const stack = (db: Database.DatabaseTarget, stages: ReturnType<typeof makeFakeStages>) =>
+  SelfPlay.layer.pipe(Layer.provideMerge(stages.layer), Layer.provideMerge(RunsRepo.Default), Layer.provideMerge(Database.layer(db)))
 
-it.live("runs every round's stages once, and a second start replays the journal without paying again", () =>
+/** Two processes in sequence over one database: the second finds the journal of the first. */
+const scenario = (db: Database.DatabaseTarget) =>
   Effect.gen(function* () {
-    const dataDir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-wf-"))
     const runId = runIdFor(config)
     const first = makeFakeStages({ jobPolls: 2 })
     yield* Effect.gen(function* () {
@@ -42,15 +37,34 @@ it.live("runs every round's stages once, and a second start replays the journal 
       expect((yield* repo.get(runId)).status).toBe("completed")
       // Round 2 searched with the policy trained in round 1.
       expect(rounds[1]!.policyVersion).toContain("/sft/1")
-    }).pipe(Effect.provide(stack(dataDir, first)))
+      const report = yield* repo.report(runId)
+      expect(report.map((r) => r.round)).toEqual([1, 2])
+    }).pipe(Effect.provide(stack(db, first)))
     expect([...first.calls.values()].every((n) => n === 1)).toBe(true)
     expect(first.calls.get("r1/train/sft")).toBe(1)
     expect(first.calls.get("r2/train/dpo")).toBe(1)
     expect(first.calls.has("r2/train/sft")).toBe(false)
 
     const second = makeFakeStages()
-    yield* SelfPlay.execute(runId).pipe(Effect.provide(stack(dataDir, second)))
+    yield* SelfPlay.execute(runId).pipe(Effect.provide(stack(db, second)))
     expect(second.calls.size).toBe(0)
-    NodeFs.rmSync(dataDir, { recursive: true, force: true })
   })
-)
+
+describe("SelfPlay workflow", () => {
+  it.live("PGlite: runs every stage once; a second process replays the journal without paying again", () =>
+    Effect.gen(function* () {
+      const dataDir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-wf-"))
+      yield* scenario({ _tag: "Pglite", dataDir })
+      NodeFs.rmSync(dataDir, { recursive: true, force: true })
+    })
+  )
+
+  it.live("Postgres: the same over the cluster's SQL storage on a server", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* TestDatabase.freshPostgresUrl
+        yield* scenario({ _tag: "Postgres", url: Redacted.make(url) })
+      })
+    )
+  )
+})

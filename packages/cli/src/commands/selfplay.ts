@@ -149,7 +149,9 @@ export const renderReport = (rows: ReadonlyArray<RoundReport>) => renderTable(re
 const drive = (runId: string, resumeHint: string) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
-    const exit = yield* Effect.exit(SelfPlay.execute(runId))
+    const exit = yield* Effect.exit(SelfPlay.execute(runId)).pipe(
+      Effect.onInterrupt(() => Console.error(`\ninterrupted: run ${runId} is resumable: ${resumeHint}`))
+    )
     if (Exit.isFailure(exit)) {
       if (Cause.isInterruptedOnly(exit.cause)) {
         yield* Console.error(`\ninterrupted: run ${runId} is resumable: ${resumeHint}`)
