@@ -11,7 +11,7 @@
  *   npm run bench:tcg -- [--limit N] [--budget N] [--mutants N] [--seed N]
  */
 import type { Problem, Test } from "@o1coder/domain"
-import { CallTest, sharedDataFile } from "@o1coder/domain"
+import { CallTest, pySource, sharedDataFile } from "@o1coder/domain"
 import * as CodeMutator from "@o1coder/models/CodeMutator"
 import * as SimulatedTestGenerator from "@o1coder/models/SimulatedTestGenerator"
 import { readMbppPlus } from "@o1coder/problems"
@@ -21,7 +21,6 @@ import { TestDatabase } from "@o1coder/store"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { fromMap, MutantSource } from "@o1coder/tcg/Mutants"
-import { toSource } from "@o1coder/tcg/PyLiteral"
 import { killedBy } from "@o1coder/tcg/Quality"
 import { TestGen, type SuiteStats } from "@o1coder/tcg/TestGen"
 import { validateTests, VALIDATION_LIMITS } from "@o1coder/tcg/Validation"
@@ -53,7 +52,7 @@ const mbppPlusSuite = (sandbox: typeof Sandbox.Service, problem: Problem, base: 
       const outcomes = yield* sandbox.call({ code: problem.reference!, entryPoint: problem.entryPoint!, setup: problem.setup, argsList: batch, limits: VALIDATION_LIMITS })
       batch.forEach((args, j) => {
         const o = outcomes[j]
-        const expected = o?._tag === "value" ? toSource(o.value) : undefined
+        const expected = o?._tag === "value" ? pySource(o.value) : undefined
         if (expected !== undefined) out.push(new CallTest({ args, expected, ...(problem.atol !== undefined && problem.atol > 0 ? { atol: problem.atol } : {}) }))
       })
     }

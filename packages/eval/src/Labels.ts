@@ -1,8 +1,7 @@
-import { AssertTest, CallTest, hashOf, type Problem, type Test } from "@o1coder/domain"
+import { AssertTest, CallTest, hashOf, type Problem, pySource, type Test } from "@o1coder/domain"
 import { Sandbox, Limits, type SandboxError } from "@o1coder/sandbox/Sandbox"
 import { EvaluationsRepo, type HeldOutLabels, type LabelFailure } from "@o1coder/store/EvaluationsRepo"
 import { Effect } from "effect"
-import { pyLiteral } from "./PyLiteral.ts"
 
 /**
  * Held-out inputs without expected values (MBPP+, HumanEval+ plus inputs) are labelled by running
@@ -77,7 +76,7 @@ export const computeLabels = (problem: Problem): Effect.Effect<HeldOutLabels, Sa
           tests.push(new AssertTest({ source: `assert (${problem.entryPoint}(${args}) is not None) is True` }))
           return
         }
-        const expected = pyLiteral(o.value)
+        const expected = pySource(o.value)
         if (expected === undefined) {
           failures.push({ index, args, status: "unrepresentable", error: `the reference returned a value with no literal (${JSON.stringify(o.value).slice(0, 120)})` })
           return

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { CallTest, Problem, type ProblemId, type PyValue } from "@o1coder/domain"
-import { execFileSync } from "node:child_process"
+import { CallTest, Problem, type ProblemId } from "@o1coder/domain"
 import { asprOfTree, meanAspr, type AsprNode } from "../src/Aspr.ts"
 import { directPrompt } from "../src/Prompts.ts"
 import { formatProtocol, protocolFor } from "../src/Protocol.ts"
-import { pyLiteral } from "../src/PyLiteral.ts"
 import { scoringProgram } from "../src/Evaluate.ts"
 
 const mbpp = new Problem({
@@ -54,32 +52,6 @@ describe("protocol", () => {
     expect(mcts).toContain("generated from the question alone")
     expect(mcts).toContain("plus_input")
     expect(mcts).toContain("ASPR:")
-  })
-})
-
-describe("pyLiteral", () => {
-  it("renders values that Python evaluates back to the same value", () => {
-    // [value, Python's repr of the value the literal evaluates to]
-    const values: Array<[PyValue, string]> = [
-      [{ t: "none" }, "None"],
-      [{ t: "bool", v: true }, "True"],
-      [{ t: "int", v: "123456789012345678901234567890" }, "123456789012345678901234567890"],
-      [{ t: "float", v: 1e16 }, "1e+16"],
-      [{ t: "float", v: 3 }, "3.0"],
-      [{ t: "float", v: 0.1 }, "0.1"],
-      [{ t: "float", v: "nan" }, "nan"],
-      [{ t: "float", v: "-inf" }, "-inf"],
-      [{ t: "str", v: "a'b\"c\n\u00e9" }, `'a\\'b"c\\né'`],
-      [{ t: "tuple", v: [{ t: "int", v: "1" }] }, "(1,)"],
-      [{ t: "set", v: [] }, "set()"],
-      [{ t: "dict", v: [[{ t: "str", v: "k" }, { t: "list", v: [{ t: "complex", re: 1, im: -2 }] }]] }, "{'k': [(1-2j)]}"],
-      [{ t: "bytes", v: "a\u0000\u00ff'" }, `b"a\\x00\\xff'"`]
-    ]
-    const sources = values.map(([v]) => pyLiteral(v)!)
-    const script = `import sys\nfor line in sys.stdin.read().split("\\n"):\n    print(repr(eval(line)))`
-    const out = execFileSync("/usr/bin/python3.11", ["-c", script], { input: sources.join("\n") }).toString().trim().split("\n")
-    expect(out).toEqual(values.map(([, r]) => r))
-    expect(pyLiteral({ t: "list", v: [{ t: "unrepresentable", type: "Node" }] })).toBeUndefined()
   })
 })
 

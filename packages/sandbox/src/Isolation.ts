@@ -14,7 +14,12 @@ export interface IsolationPlan {
   /** Unprivileged uid/gid the candidate runs as (the server drops to it after each fork). */
   readonly uid: number | undefined
   readonly pidns: boolean
-  readonly cgroups: { readonly pids: string | undefined; readonly memory: string | undefined }
+  readonly cgroups: {
+    readonly pids: string | undefined
+    readonly memory: string | undefined
+    /** A cpu cgroup per worker (equal shares): a fork bomb in one worker cannot starve the others. */
+    readonly cpu?: string | undefined
+  }
 }
 
 export interface IsolationOptions {
@@ -143,8 +148,10 @@ export const detect = (options: IsolationOptions): Effect.Effect<IsolationPlan, 
     } else details.push(`bubblewrap not found at ${bwrapPath}: no namespaces, no filesystem or network isolation`)
     const pids = asRoot ? cgroupWritable("pids") : undefined
     const memory = asRoot ? cgroupWritable("memory") : undefined
+    const cpu = asRoot ? cgroupWritable("cpu") : undefined
     details.push(pids ? "pids cgroup per worker (fork bombs stop there)" : "no pids cgroup: fork bombs are only limited by RLIMIT_NPROC")
     details.push(memory ? "memory cgroup per worker" : "no memory cgroup: memory limited by RLIMIT_AS only")
+    if (cpu) details.push("cpu cgroup per worker (equal shares: a runaway candidate cannot starve the other workers)")
     const level: IsolationPlan["level"] =
       bwrap === undefined ? "none" : uid !== undefined && pids !== undefined ? "full" : "partial"
     if (level !== "full") {
@@ -158,7 +165,7 @@ export const detect = (options: IsolationOptions): Effect.Effect<IsolationPlan, 
       details.push(`UNSAFE: running with ${level} isolation because it was explicitly allowed`)
       yield* Effect.logWarning(`o1coder sandbox: isolation is ${level.toUpperCase()} (unsafe mode explicitly enabled)\n  ${details.join("\n  ")}`)
     }
-    return { interpreter, level, details, bwrap, uid, pidns, cgroups: { pids, memory } }
+    return { interpreter, level, details, bwrap, uid, pidns, cgroups: { pids, memory, cpu } }
   })
 
 export interface SandboxSettings {

@@ -34,7 +34,7 @@ const makePool = (plan: IsolationPlan, size: number, maxJobs: number) =>
     // Each slot appears PIPELINE_DEPTH times: that many jobs may be in flight on its worker.
     const idle = yield* Queue.unbounded<number>()
     for (let d = 0; d < PIPELINE_DEPTH; d++) yield* Queue.offerAll(idle, slots.map((_, i) => i))
-    yield* Effect.promise(() => sweepStaleCgroups([plan.cgroups.pids, plan.cgroups.memory]))
+    yield* Effect.promise(() => sweepStaleCgroups([plan.cgroups.pids, plan.cgroups.memory, plan.cgroups.cpu]))
     yield* Effect.addFinalizer(() =>
       Effect.promise(() => {
         const live = slots.filter((w): w is Worker => w !== undefined)

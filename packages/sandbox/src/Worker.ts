@@ -125,6 +125,16 @@ export class Worker {
         // idem
       }
     }
+    if (plan.cgroups.cpu !== undefined) {
+      const dir = NodePath.join(plan.cgroups.cpu, this.name)
+      try {
+        NodeFs.mkdirSync(dir)
+        this.cgroupDirs.push(dir)
+        procs.push(NodePath.join(dir, "cgroup.procs"))
+      } catch {
+        // idem (fairness only)
+      }
+    }
     if (procs.length > 0) {
       const enter = procs.map((p) => `echo $$ > '${p}'`).join(" && ")
       args = ["-c", `${enter} && exec "$@"`, "sh", command, ...args]

@@ -1,10 +1,17 @@
-import { DEMO_DATASET } from "@o1coder/problems/Demo"
+import { demoProblemsPath, DEMO_DATASET } from "@o1coder/problems/Demo"
+import { TRAIN_SIMULATED_SCRIPT, tsxCommand } from "./Demo.ts"
+
+/** A YAML double-quoted string (JSON's escaping is valid YAML). */
+const q = (text: string) => JSON.stringify(text)
 
 /**
  * The commented configuration `o1coder init` writes: a small offline run (the simulated policy,
  * the bundled demo problems, the local trainer) that works as is, with the real-run fields shown.
  */
-export const exampleYaml = (): string => `# o1coder run configuration (JSON or YAML). Validate and start with:
+export const exampleYaml = (): string => {
+  const train = `${tsxCommand(TRAIN_SIMULATED_SCRIPT)} --data {dataset} --base {base_model} --out {output_dir}`
+  const policyTrain = `${train} --problems ${q(demoProblemsPath())} --dataset ${DEMO_DATASET}`
+  return `# o1coder run configuration (JSON or YAML). Validate and start with:
 #   npx o1coder run --config o1coder.yaml
 # A run's id is its name plus a hash of this file's content: running the same file again
 # continues the same run; \`o1coder resume RUN\` does too.
@@ -13,8 +20,8 @@ seed: 1                        # every sampling seed derives from this
 
 problems:
   dataset: ${DEMO_DATASET}               # rows of the problems table with this dataset name
-  file: packages/problems/data/demo-problems.jsonl   # imported before the run (generic JSONL); optional
-  split: train                 # searched every round (visible material only)
+  file: ${q(demoProblemsPath())}   # imported before the run (generic JSONL); optional
+  split: test                  # searched every round (visible material only; held-out tests score)
   # limit: 8                   # first N problems of the split
   # evalSplit: test            # scored on held-out tests after each round (default: split)
 
@@ -57,18 +64,19 @@ training:
   workDir: .o1coder/runs       # exports and job outputs
   pollSeconds: 1               # durable sleep between polls of a running job
   stages:
-    # One entry per stage that rounds.plan trains; placeholders {dataset} {base_model} {output_dir} {job_id};
+    # One entry per stage that rounds.plan trains; placeholders {dataset} {base_model} {output_dir} {job_id}.
+    # A command runs in its job's own directory: use absolute paths.
     # outputSpec: the model spec of the produced version (default: {output_dir}).
     # The same command runs as a local process, in an sbatch script (+ training.slurm) or as a
     # Ray job entrypoint (+ training.ray.address).
     sft:
-      command: "npx tsx packages/selfplay/scripts/train-simulated.ts --data {dataset} --base {base_model} --out {output_dir} --problems packages/problems/data/demo-problems.jsonl --dataset ${DEMO_DATASET}"
+      command: ${q(policyTrain)}
       outputSpec: "simulated:{output_dir}/params.json"
     prm:
-      command: "npx tsx packages/selfplay/scripts/train-simulated.ts --data {dataset} --base {base_model} --out {output_dir}"
+      command: ${q(train)}
       outputSpec: "simulated-prm:{output_dir}/prm.json"
     dpo:
-      command: "npx tsx packages/selfplay/scripts/train-simulated.ts --data {dataset} --base {base_model} --out {output_dir} --problems packages/problems/data/demo-problems.jsonl --dataset ${DEMO_DATASET}"
+      command: ${q(policyTrain)}
       outputSpec: "simulated:{output_dir}/params.json"
   # slurm: { partition: gpu, gpus: 8, time: "12:00:00" }
   # ray: { address: "http://ray-head:8265" }
@@ -87,3 +95,4 @@ concurrency:
   searches: 2
   tcg: 2
 `
+}

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { Stages, type StagesService } from "./Stages.ts"
+import { StageError, Stages, type StagesService } from "./Stages.ts"
 
 /**
  * A fake of every stage for tests of the workflow itself: deterministic ids, no models, no
@@ -14,7 +14,7 @@ export const makeFakeStages = (options: { readonly problems?: ReadonlyArray<stri
       const left = failures.get(key) ?? 0
       if (left > 0) {
         failures.set(key, left - 1)
-        return Effect.die(new Error(`injected failure of ${key}`))
+        return Effect.fail(new StageError({ stage: key, reason: "injected failure" }))
       }
       return Effect.void
     })

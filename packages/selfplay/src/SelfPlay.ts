@@ -2,7 +2,7 @@ import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Activity, DurableClock, Workflow } from "@effect/workflow"
 import { RunsRepo } from "@o1coder/store/RunsRepo"
-import { Effect, Layer, Schema } from "effect"
+import { Cause, Effect, Layer, Schema } from "effect"
 import { decodeConfig, planFor, stageDataset, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
 import { emit, JobState, Prepared, StageError, Stages, type RoundContext, type Versions } from "./Stages.ts"
 
@@ -14,10 +14,11 @@ import { emit, JobState, Prepared, StageError, Stages, type RoundContext, type V
  */
 export const SelfPlayWorkflow = Workflow.make({
   name: "o1coder/SelfPlay",
-  payload: { runId: Schema.String },
+  payload: { runId: Schema.String, attempt: Schema.Number },
   success: Schema.Void,
   error: StageError,
-  idempotencyKey: ({ runId }) => runId
+  // A failed attempt keeps its journal (and its error); retrying starts attempt + 1 with a fresh one.
+  idempotencyKey: ({ attempt, runId }) => `${runId}#${attempt}`
 })
 
 const retried = { times: 2 } as const
@@ -157,13 +158,19 @@ export const EngineLive: Layer.Layer<import("@effect/workflow").WorkflowEngine.W
 /** SelfPlay registered on the engine; needs the stages, the runs repository and a SqlClient. */
 export const layer = SelfPlayLive.pipe(Layer.provideMerge(EngineLive))
 
-/** Runs (or continues) a stored run to completion; on failure the run is marked failed. */
+/**
+ * Runs (or continues) a stored run to completion; on failure the run is marked failed. A run that
+ * failed before is retried as a new attempt: its stages are idempotent, so what finished is found
+ * in the store (suites, searches, datasets, jobs, versions) and not paid again.
+ */
 export const execute = (runId: string) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
+    const run = yield* repo.get(runId)
+    const attempt = run.status === "failed" ? yield* repo.nextAttempt(runId) : yield* repo.attempt(runId)
     yield* repo.setStatus(runId, "running")
-    yield* SelfPlayWorkflow.execute({ runId }).pipe(
-      Effect.tapError(() => repo.setStatus(runId, "failed")),
+    yield* SelfPlayWorkflow.execute({ runId, attempt }).pipe(
+      Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : repo.setStatus(runId, "failed"))),
       Effect.onInterrupt(() => repo.setStatus(runId, "interrupted").pipe(Effect.ignore))
     )
   })

@@ -115,6 +115,15 @@ export class RunsRepo extends Effect.Service<RunsRepo>()("o1coder/RunsRepo", {
         Effect.map((rows) => rows[0]?.id)
       )
 
+    /** The workflow attempt of a run (a failed run is retried as attempt + 1). */
+    const attempt = (id: string) =>
+      sql<{ attempt: number }>`select attempt::int as attempt from runs where id = ${id}`.pipe(Effect.map((rows) => rows[0]?.attempt ?? 1))
+
+    const nextAttempt = (id: string) =>
+      sql<{ attempt: number }>`update runs set attempt = attempt + 1, updated_at = now() where id = ${id} returning attempt::int as attempt`.pipe(
+        Effect.map((rows) => rows[0]?.attempt ?? 1)
+      )
+
     const setStatus = (id: string, status: typeof RunStatus.Type) =>
       sql`update runs set status = ${status}, updated_at = now() where id = ${id}`.pipe(Effect.asVoid)
 
@@ -181,6 +190,6 @@ export class RunsRepo extends Effect.Service<RunsRepo>()("o1coder/RunsRepo", {
         Effect.withSpan("RunsRepo.report", { attributes: { runId } })
       )
 
-    return { create, find, get, list, latest, setStatus, setStage, finishRound, rounds, report } as const
+    return { create, find, get, list, latest, attempt, nextAttempt, setStatus, setStage, finishRound, rounds, report } as const
   })
 }) {}

@@ -1,5 +1,5 @@
 import type { Problem, PyValue, Test, TestOrigin } from "@o1coder/domain"
-import { CallTest, Problem as ProblemClass, SuiteId, TestCase, TestSuite, canonicalJson, hashOf } from "@o1coder/domain"
+import { CallTest, Problem as ProblemClass, SuiteId, TestCase, TestSuite, canonicalJson, hashOf, parsePyArgs, PyParseFailure } from "@o1coder/domain"
 import type { LanguageModelService } from "@o1coder/models/LanguageModel"
 import { SamplingOptions } from "@o1coder/models/LanguageModel"
 import { Sandbox } from "@o1coder/sandbox/Sandbox"
@@ -7,7 +7,6 @@ import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { Effect, Option, Schema } from "effect"
 import { argsKey, mutateInputs, Rng } from "./InputMutation.ts"
 import { MutantSource } from "./Mutants.ts"
-import { parseArgs, ParseFailure } from "./PyLiteral.ts"
 import { killMatrix, type KillMatrix, mutationScore, reduceSuite } from "./Quality.ts"
 import { callArgsIn, parseAssert, parseTcgOutput, promptInputFor, renderTcgPrompt, TCG_STOP } from "./TcgFormat.ts"
 import { type CaseCheck, DROP_REASONS, type DropReason, labelInputs, validateTests } from "./Validation.ts"
@@ -120,8 +119,8 @@ interface Candidate {
 export const inputKey = (test: Test): string => {
   switch (test._tag) {
     case "call": {
-      const parsed = parseArgs(test.args)
-      return parsed instanceof ParseFailure ? `call:${test.args.replace(/\s+/g, "")}` : `call:${argsKey(parsed)}`
+      const parsed = parsePyArgs(test.args)
+      return parsed instanceof PyParseFailure ? `call:${test.args.replace(/\s+/g, "")}` : `call:${argsKey(parsed)}`
     }
     case "stdio":
       return `stdio:${test.input.replace(/[ \t]+$/gm, "").trimEnd()}`
@@ -159,8 +158,8 @@ export const seedInputs = (problem: Problem): ReadonlyArray<ReadonlyArray<PyValu
       argsSource = typeof parsed !== "string" ? parsed.args : callArgsIn(t.source, problem.entryPoint)
     }
     if (argsSource === undefined) continue
-    const args = parseArgs(argsSource)
-    if (!(args instanceof ParseFailure)) out.push(args)
+    const args = parsePyArgs(argsSource)
+    if (!(args instanceof PyParseFailure)) out.push(args)
   }
   return out
 }
@@ -253,8 +252,8 @@ export class TestGen extends Effect.Service<TestGen>()("o1coder/TestGen", {
         const pool = [...seedInputs(problem)]
         for (const t of extraSeeds) {
           if (t._tag !== "call") continue
-          const args = parseArgs(t.args)
-          if (!(args instanceof ParseFailure)) pool.push(args)
+          const args = parsePyArgs(t.args)
+          if (!(args instanceof PyParseFailure)) pool.push(args)
         }
         const rng = new Rng(`${problem.id}:${d.seed}`)
         const seen = new Set<string>()

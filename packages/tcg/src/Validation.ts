@@ -7,11 +7,10 @@ export interface ProblemRef {
   readonly entryPoint?: string | undefined
   readonly setup?: string | undefined
 }
-import { canonicalJson } from "@o1coder/domain"
+import { canonicalJson, pyArgsSource, pyEqual, pySource } from "@o1coder/domain"
 import { Limits, Sandbox } from "@o1coder/sandbox/Sandbox"
 import type { CallOutcome, SandboxError } from "@o1coder/sandbox/Sandbox"
 import { Effect } from "effect"
-import { argsToSource, pyEqual, toSource } from "./PyLiteral.ts"
 
 /** Why a generated case was not kept. */
 export type DropReason =
@@ -117,7 +116,7 @@ export const labelInputs = (
   Effect.gen(function* () {
     const entryPoint = problem.entryPoint
     if (entryPoint === undefined) return inputs.map((args): Labelled => ({ args, check: { keep: false, reason: "crash", detail: "no entry point" } }))
-    const sources = inputs.map(argsToSource)
+    const sources = inputs.map(pyArgsSource)
     const callable = inputs.map((_, i) => i).filter((i) => sources[i] !== undefined)
     const results = new Map<number, readonly [CallOutcome | undefined, CallOutcome | undefined]>()
     for (const batch of chunks(callable, CHUNK)) {
@@ -132,9 +131,11 @@ export const labelInputs = (
       const [a, b] = r
       if (a === undefined || b === undefined) return { args, check: { keep: false, reason: "crash", detail: "no outcome" } }
       if (a._tag === "value" && b._tag === "value") {
-        if (!pyEqual(a.value, b.value)) return { args, check: { keep: false, reason: "non_deterministic", detail: "outputs differ" } }
-        const expected = toSource(a.value)
+        // Unrepresentable first: under the judge's equality such a value equals nothing, not even itself.
+        const expected = pySource(a.value)
         if (expected === undefined) return { args, check: { keep: false, reason: "unrepresentable", detail: "output not expressible" } }
+        // The judge's equality (float tolerance, 1 == 1.0): two runs differ only if the sandbox could judge them differently.
+        if (!pyEqual(a.value, b.value)) return { args, check: { keep: false, reason: "non_deterministic", detail: "outputs differ" } }
         return { args, check: { keep: true }, argsSource: sources[i]!, expected }
       }
       if (outcomeKey(a) !== outcomeKey(b)) return { args, check: { keep: false, reason: "non_deterministic", detail: `${outcomeKey(a)} then ${outcomeKey(b)}` } }

@@ -33,7 +33,6 @@ export {
 } from "./TestGen.ts"
 export * as TcgFormat from "./TcgFormat.ts"
 export { renderTcgPrompt, renderTcgCases, parseTcgOutput, TCG_CASES_HEADER, TCG_STOP, type ParsedCases, type Unparseable } from "./TcgFormat.ts"
-export * as PyLiteral from "./PyLiteral.ts"
 export * as InputMutation from "./InputMutation.ts"
 export * as Quality from "./Quality.ts"
 export { type DropReason, DROP_REASONS, validateTests, labelInputs, VALIDATION_LIMITS } from "./Validation.ts"

@@ -1,9 +1,8 @@
 import type { PyValue, Test } from "@o1coder/domain"
-import { Execution, Verdict } from "@o1coder/domain"
+import { Execution, parsePyArgs, parsePyValue, PyParseFailure, pyEqual, toleranceFor, Verdict } from "@o1coder/domain"
 import { Sandbox } from "@o1coder/sandbox/Sandbox"
 import type { CallOutcome } from "@o1coder/sandbox/Sandbox"
 import { Effect, Layer } from "effect"
-import { parseArgs, parseValue, ParseFailure, pyEqual } from "../src/PyLiteral.ts"
 
 /**
  * A test double of the Sandbox for TCG unit tests: "code" is a key into a table of TypeScript
@@ -17,8 +16,8 @@ export const functionSandbox = (impls: Record<string, Impl>) => {
   const outcome = (code: string, argsSource: string): CallOutcome => {
     const f = impls[code]
     if (f === undefined) return { _tag: "error", status: "compile_error", error: "unknown code" }
-    const args = parseArgs(argsSource)
-    if (args instanceof ParseFailure) return { _tag: "error", status: "runtime_error", error: "SyntaxError" }
+    const args = parsePyArgs(argsSource)
+    if (args instanceof PyParseFailure) return { _tag: "error", status: "runtime_error", error: "SyntaxError" }
     const r = f(args)
     if (r === "crash") return { _tag: "error", status: "runtime_error", error: "ValueError: boom" }
     if (r === "timeout") return { _tag: "error", status: "timeout", error: "timeout" }
@@ -28,9 +27,9 @@ export const functionSandbox = (impls: Record<string, Impl>) => {
     if (test._tag !== "call") return new Verdict({ status: "runtime_error", error: "unsupported", ms: 0 })
     const o = outcome(code, test.args)
     if (o._tag === "error") return new Verdict({ status: o.status === "compile_error" ? "runtime_error" : o.status, error: o.error, ms: 0 })
-    const expected = parseValue(test.expected)
-    if (expected instanceof ParseFailure) return new Verdict({ status: "runtime_error", error: "bad expected", ms: 0 })
-    return pyEqual(o.value, expected) ? new Verdict({ status: "passed", ms: 0 }) : new Verdict({ status: "failed", seen: JSON.stringify(o.value), ms: 0 })
+    const expected = parsePyValue(test.expected)
+    if (expected instanceof PyParseFailure) return new Verdict({ status: "runtime_error", error: "bad expected", ms: 0 })
+    return pyEqual(expected, o.value, toleranceFor(test.atol)) ? new Verdict({ status: "passed", ms: 0 }) : new Verdict({ status: "failed", seen: JSON.stringify(o.value), ms: 0 })
   }
   const service: typeof Sandbox.Service = {
     run: (req) =>

@@ -1,9 +1,8 @@
-import type { PyValue } from "@o1coder/domain"
+import { parsePyArgs, type PyValue } from "@o1coder/domain"
 import { describe, expect, it } from "vitest"
 import { argsKey, mutateInputs, mutateValue, Rng } from "../src/InputMutation.ts"
-import { parseArgs } from "../src/PyLiteral.ts"
 
-const seed = parseArgs("[3, 1, 2], 'abc', 2.5, True, (1, 'x'), {'k': [1]}, {4, 5}, [[1, 2], [3]]") as ReadonlyArray<PyValue>
+const seed = parsePyArgs("[3, 1, 2], 'abc', 2.5, True, (1, 'x'), {'k': [1]}, {4, 5}, [[1, 2], [3]]") as ReadonlyArray<PyValue>
 
 describe("type-aware input mutation", () => {
   it("is deterministic by seed", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { CallTest } from "@o1coder/domain"
+import { CallTest, parsePyArgs } from "@o1coder/domain"
 import * as CodeMutator from "@o1coder/models/CodeMutator"
 import { SandboxLive } from "@o1coder/sandbox/SandboxLive"
 import { Sandbox } from "@o1coder/sandbox/Sandbox"
@@ -7,7 +7,6 @@ import { Effect } from "effect"
 import { fromCodeMutator } from "../src/Mutants.ts"
 import { killMatrix, killedMutants, reduceSuite } from "../src/Quality.ts"
 import { labelInputs, validateTests } from "../src/Validation.ts"
-import { parseArgs } from "../src/PyLiteral.ts"
 import { mutateInputs, Rng } from "../src/InputMutation.ts"
 import { CallTest as CallTestClass, Problem, ProblemId } from "@o1coder/domain"
 import * as SimulatedTestGenerator from "@o1coder/models/SimulatedTestGenerator"
@@ -44,9 +43,9 @@ describe("TCG on the real sandbox", () => {
         const checks = yield* validateTests(sandbox, problem, reference, tests)
         expect(checks.map((c) => (c.keep ? "keep" : c.reason))).toEqual(["keep", "wrong_output", "crash", "timeout", "non_deterministic"])
         const labelled = yield* labelInputs(sandbox, problem, reference, [
-          parseArgs("2, [1.5, 1]") as any,
-          parseArgs("3, [{'a': 1}]") as any,
-          parseArgs("7, []") as any
+          parsePyArgs("2, [1.5, 1]") as any,
+          parsePyArgs("3, [{'a': 1}]") as any,
+          parsePyArgs("7, []") as any
         ].map((x) => x))
         expect(labelled[0]!.check.keep).toBe(true)
         expect(labelled[0]!.expected).toBe("4.5")
@@ -60,7 +59,7 @@ describe("TCG on the real sandbox", () => {
         const sandbox = yield* Sandbox
         const code = "def count_pos(xs, k):\n    n = 0\n    for x in xs:\n        if x > k:\n            n += 1\n    return n\n"
         const p = { id: "live/2", kind: "function" as const, entryPoint: "count_pos", setup: undefined }
-        const seed = parseArgs("[1, 5, -2, 8], 2") as any
+        const seed = parsePyArgs("[1, 5, -2, 8], 2") as any
         const inputs = mutateInputs([seed], 30, new Rng("live:0"))
         const labelled = yield* labelInputs(sandbox, p, code, inputs)
         const tests = labelled.filter((l) => l.check.keep).map((l) => new CallTest({ args: l.argsSource!, expected: l.expected! }))
