@@ -92,21 +92,17 @@ describe("SelfPlay workflow", () => {
   )
 
   // The cluster's message ids are 64-bit snowflakes: the store's Postgres client must read int8
-  // exactly (Database.ts parsed every int8 with Number(), which rounds them and leaves every reply
-  // unmatched, so the workflow waits forever). Until it does, this test is skipped, saying why.
+  // exactly (rounded ids leave every reply unmatched and the workflow waits forever).
   it.live("Postgres: the same over the cluster's SQL storage on a server", () =>
     Effect.scoped(
       Effect.gen(function* () {
         const { url } = yield* TestDatabase.freshPostgresUrl
         const target: Database.DatabaseTarget = { _tag: "Postgres", url: Redacted.make(url) }
-        const exact = yield* Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ x: unknown }>`select 251645613752451073::int8 as x`).pipe(
-          Effect.map((rows) => String(rows[0]!.x) === "251645613752451073"),
+        const rows = yield* Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ x: unknown; n: unknown }>`select 251645613752451073::int8 as x, 42::int8 as n`).pipe(
           Effect.provide(Database.layer(target))
         )
-        if (!exact) {
-          console.warn("skipped: the store's Postgres client rounds int8 values (cluster snowflake ids); see packages/store/src/Database.ts")
-          return
-        }
+        expect(String(rows[0]!.x)).toBe("251645613752451073")
+        expect(rows[0]!.n).toBe(42)
         yield* scenario(target)
       })
     ), 120_000

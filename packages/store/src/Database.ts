@@ -59,12 +59,14 @@ export const describeTarget = (target: DatabaseTarget): string =>
 
 const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown> => {
   if (target._tag === "Postgres") {
-    // int8 (counts, bigserial) as numbers, as PGlite returns them, so both backends give equal rows.
+    // int8 (counts, bigserial) as numbers, as PGlite returns them, so both backends give equal rows;
+    // values beyond 2^53 (the cluster's 64-bit message ids) stay exact strings.
+    const int8 = (v: string) => (Number.isSafeInteger(Number(v)) ? Number(v) : v)
     return PgClient.layer({
       url: target.url,
       types: {
         getTypeParser: ((oid: number, format?: "text" | "binary") =>
-          oid === 20 && format !== "binary" ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as never
+          oid === 20 && format !== "binary" ? int8 : pg.types.getTypeParser(oid, format as "text")) as never
       }
     })
   }
