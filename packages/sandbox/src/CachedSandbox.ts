@@ -1,6 +1,6 @@
 import { Execution, hashOf, sha256, Test } from "@o1coder/domain"
 import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
-import { Effect, Layer, Option, Schema } from "effect"
+import { Deferred, Effect, Exit, Layer, Option, Schema } from "effect"
 import { Limits, type RunRequest, Sandbox, SandboxError } from "./Sandbox.ts"
 
 /**
@@ -36,11 +36,23 @@ const storeError = (e: unknown) => new SandboxError({ reason: `execution cache: 
 export const make = Effect.gen(function* () {
   const inner = yield* Sandbox
   const repo = yield* ExecutionsRepo
+  // Identical requests in flight at once (siblings with the same code, concurrent searches) share
+  // one execution: the first claims the key, the others wait for its result.
+  const inFlight = new Map<string, Deferred.Deferred<Execution, SandboxError>>()
+  const claim = (key: string) =>
+    Effect.fiberIdWith((fiberId) =>
+      Effect.sync(() => {
+        const existing = inFlight.get(key)
+        if (existing !== undefined) return { owner: false, deferred: existing } as const
+        const deferred = Deferred.unsafeMake<Execution, SandboxError>(fiberId)
+        inFlight.set(key, deferred)
+        return { owner: true, deferred } as const
+      })
+    )
 
   const run = (request: RunRequest): Effect.Effect<Execution, SandboxError> =>
     Effect.gen(function* () {
       const { codeHash, key, suiteHash } = executionKey(request)
-      const cached = yield* Effect.mapError(repo.get(key), storeError)
       const log = (hit: boolean) =>
         Effect.mapError(
           repo.log({
@@ -53,15 +65,29 @@ export const make = Effect.gen(function* () {
           }),
           storeError
         )
-      if (Option.isSome(cached)) {
+      const { deferred, owner } = yield* claim(key)
+      if (!owner) {
+        const shared = yield* Deferred.await(deferred)
         yield* log(true)
-        return cached.value
+        return shared
       }
-      const execution = yield* inner.run(request)
-      if (!execution.verdicts.some((v) => v.status === "killed")) {
-        yield* Effect.mapError(repo.put({ key, codeHash, suiteHash, execution }), storeError)
-      }
-      yield* log(false)
+      const { execution, hit } = yield* Effect.gen(function* () {
+        const cached = yield* Effect.mapError(repo.get(key), storeError)
+        if (Option.isSome(cached)) return { execution: cached.value, hit: true }
+        const execution = yield* inner.run(request)
+        if (!execution.verdicts.some((v) => v.status === "killed")) {
+          yield* Effect.mapError(repo.put({ key, codeHash, suiteHash, execution }), storeError)
+        }
+        return { execution, hit: false }
+      }).pipe(
+        Effect.onExit((exit) =>
+          Effect.zipRight(
+            Effect.sync(() => inFlight.delete(key)),
+            Deferred.done(deferred, Exit.map(exit, (r) => r.execution))
+          )
+        )
+      )
+      yield* log(hit)
       return execution
     }).pipe(Effect.withSpan("CachedSandbox.run", { attributes: { purpose: request.purpose ?? "other" } }))
 

@@ -51,6 +51,21 @@ for (const backend of TestDatabase.backends) {
           expect(yield* repo.countLog({ purpose: "scoring" })).toEqual([{ purpose: "scoring", cached: false, count: 1 }])
         }))
 
+      it.effect("identical requests in flight at once share one execution", () =>
+        Effect.gen(function* () {
+          const sandbox = yield* Sandbox
+          const repo = yield* ExecutionsRepo
+          innerRuns = 0
+          const req = { code: "ok # concurrent", kind: "function" as const, entryPoint: "f", tests, purpose: "search" as const, context: { searchId: "s2" } }
+          const results = yield* Effect.all(Array.from({ length: 5 }, () => sandbox.run(req)), { concurrency: "unbounded" })
+          expect(innerRuns).toBe(1)
+          expect(results.every((r) => r.allPassed)).toBe(true)
+          expect(yield* repo.countLog({ searchId: "s2" })).toEqual([
+            { purpose: "search", cached: false, count: 1 },
+            { purpose: "search", cached: true, count: 4 }
+          ])
+        }))
+
       it.effect("never caches an execution the infrastructure killed", () =>
         Effect.gen(function* () {
           const sandbox = yield* Sandbox
