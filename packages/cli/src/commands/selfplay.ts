@@ -236,7 +236,9 @@ const statusOf = (runId: string) =>
       select id, role, round::int as round from model_versions where run_id = ${runId} order by created_at`
     const waiting = jobs.filter((j) => j.status === "pending" || j.status === "running")
     const current = rounds.find((r) => r.finishedAt === null)
-    const elapsed = (Date.now() - run.createdAt.getTime()) / 1000
+    // A run still going is measured to now; a finished one to its last update.
+    const end = run.status === "running" ? Date.now() : run.updatedAt.getTime()
+    const elapsed = (end - run.createdAt.getTime()) / 1000
     return {
       run: { id: run.id, name: run.name, status: run.status, elapsedSeconds: Math.round(elapsed) },
       rounds: rounds.map((r) => ({
@@ -272,7 +274,7 @@ export const status = Command.make("status", { run: runOpt, json }, ({ json, run
       json,
       s,
       Effect.gen(function* () {
-        yield* Console.log(`run ${s.run.id} (${s.run.name}): ${s.run.status}, ${s.run.elapsedSeconds}s since creation`)
+        yield* Console.log(`run ${s.run.id} (${s.run.name}): ${s.run.status}, ${s.run.elapsedSeconds}s ${s.run.status === "running" ? "so far" : "from start to last update"}`)
         yield* printTable(s.rounds, ["round", "stage", "searched", "searches", "seconds", "policy"])
         if (s.jobs.length > 0) yield* printTable(s.jobs, ["id", "round", "stage", "backend", "status"])
         if (s.versions.length > 0) yield* printTable(s.versions, ["id", "role", "round"])
