@@ -1,5 +1,5 @@
 import { Execution, PyValue, sha256, Verdict, VerdictStatus, type Test } from "@o1coder/domain"
-import { Effect, Layer, Queue, Schema, type Scope } from "effect"
+import { Effect, Layer, Schema, type Scope } from "effect"
 import * as NodeOs from "node:os"
 import { pyEqual, pyRepr, stdoutEqual, toleranceFor } from "./Compare.ts"
 import { parsePyLiteral } from "./PyLiteral.ts"
@@ -31,9 +31,22 @@ const makePool = (plan: IsolationPlan, size: number, maxJobs: number) =>
   Effect.gen(function* () {
     const slots: Array<Worker | undefined> = new Array(size).fill(undefined)
     const locks = yield* Effect.forEach(slots, () => Effect.makeSemaphore(1))
-    // Each slot appears PIPELINE_DEPTH times: that many jobs may be in flight on its worker.
-    const idle = yield* Queue.unbounded<number>()
-    for (let d = 0; d < PIPELINE_DEPTH; d++) yield* Queue.offerAll(idle, slots.map((_, i) => i))
+    // Up to PIPELINE_DEPTH jobs in flight per worker; each job goes to the worker with the fewest, so
+    // a job queues behind another (e.g. a candidate spending its deadline) only when every worker is busy.
+    const permits = yield* Effect.makeSemaphore(size * PIPELINE_DEPTH)
+    const load: Array<number> = new Array(size).fill(0)
+    let turn = 0
+    const pick = Effect.sync(() => {
+      // Ties rotate, so that equally loaded workers share the jobs. Never above PIPELINE_DEPTH (the permits).
+      let best = -1
+      for (let k = 0; k < size; k++) {
+        const i = (turn + k) % size
+        if (best < 0 || load[i]! < load[best]!) best = i
+      }
+      turn = (best + 1) % size
+      load[best]!++
+      return best
+    })
     yield* Effect.promise(() => sweepStaleCgroups([plan.cgroups.pids, plan.cgroups.memory, plan.cgroups.cpu]))
     yield* Effect.addFinalizer(() =>
       Effect.promise(() => {
@@ -87,10 +100,12 @@ const makePool = (plan: IsolationPlan, size: number, maxJobs: number) =>
       Effect.gen(function* () {
         let last: Outcome = { _tag: "lost", reason: "not run" }
         for (let attempt = 0; attempt < 2; attempt++) {
-          last = yield* Effect.acquireUseRelease(
-            Queue.take(idle),
-            (slot) => Effect.flatMap(ensure(slot, job.lim.mem), (w) => send(w, job, watchdogMs)),
-            (slot) => Queue.offer(idle, slot)
+          last = yield* permits.withPermits(1)(
+            Effect.acquireUseRelease(
+              pick,
+              (slot) => Effect.flatMap(ensure(slot, job.lim.mem), (w) => send(w, job, watchdogMs)),
+              (slot) => Effect.sync(() => load[slot]!--)
+            )
           )
           if (last._tag === "reply" || last.reason.startsWith("watchdog")) return last
         }
