@@ -106,12 +106,15 @@ export const make = (options: LocalOptions = {}): Effect.Effect<TrainingBackend,
     const status: TrainingBackend["status"] = (job: JobHandle) =>
       Effect.sync(() => {
         if (JobDir.wasCancelled(job.jobDir)) return { status: "cancelled" as const, message: "cancelled" }
+        const finished = (code: number) =>
+          code === 0 ? { status: "succeeded" as const, message: null } : { status: "failed" as const, message: `exit code ${code}` }
         const code = JobDir.readExit(job.jobDir)
-        if (code !== undefined) {
-          return code === 0 ? { status: "succeeded" as const, message: null } : { status: "failed" as const, message: `exit code ${code}` }
-        }
+        if (code !== undefined) return finished(code)
         const pid = readPid(job.jobDir)
         if (pid !== undefined && alive(pid)) return { status: "running" as const, message: null }
+        // The job may have written its exit record and ended between the two reads above.
+        const late = JobDir.readExit(job.jobDir)
+        if (late !== undefined) return finished(late)
         return { status: "failed" as const, message: "process gone without an exit record (killed or machine restarted); submit with retry to re-run" }
       })
 
