@@ -19,6 +19,24 @@ export const MUTANT_LIMITS = new Limits({ testTimeoutMs: 1_000, totalTimeoutMs: 
 
 const CHUNK = 60
 
+const chunks = (tests: ReadonlyArray<Test>): ReadonlyArray<ReadonlyArray<Test>> =>
+  Array.from({ length: Math.ceil(tests.length / CHUNK) }, (_, i) => tests.slice(i * CHUNK, (i + 1) * CHUNK))
+
+/** Runs one mutant on a chunk of tests; `killed[i]`: test i of the chunk kills it. */
+const killsIn = (sandbox: typeof Sandbox.Service, problem: ProblemRef, code: string, batch: ReadonlyArray<Test>, limits: Limits) =>
+  sandbox
+    .run({
+      code,
+      kind: problem.kind,
+      entryPoint: problem.entryPoint,
+      setup: problem.setup,
+      tests: batch,
+      limits,
+      purpose: "validation",
+      context: { problemId: problem.id }
+    })
+    .pipe(Effect.map((ex) => batch.map((_, i) => !ex.compiled || ex.verdicts[i]?.status !== "passed")))
+
 export const killMatrix = (
   sandbox: typeof Sandbox.Service,
   problem: ProblemRef,
@@ -29,22 +47,7 @@ export const killMatrix = (
   tests.length === 0
     ? Effect.succeed(mutants.map(() => []))
     : Effect.forEach(mutants, (code) =>
-        Effect.forEach(
-          Array.from({ length: Math.ceil(tests.length / CHUNK) }, (_, i) => tests.slice(i * CHUNK, (i + 1) * CHUNK)),
-          (batch) =>
-            sandbox
-              .run({
-                code,
-                kind: problem.kind,
-                entryPoint: problem.entryPoint,
-                setup: problem.setup,
-                tests: batch,
-                limits,
-                purpose: "validation",
-                context: { problemId: problem.id }
-              })
-              .pipe(Effect.map((ex) => batch.map((_, i) => !ex.compiled || ex.verdicts[i]?.status !== "passed")))
-        ).pipe(Effect.map((xs) => xs.flat()))
+        Effect.forEach(chunks(tests), (batch) => killsIn(sandbox, problem, code, batch, limits)).pipe(Effect.map((xs) => xs.flat()))
       ).pipe(Effect.withSpan("tcg.killMatrix", { attributes: { mutants: mutants.length, tests: tests.length } }))
 
 export const killedMutants = (matrix: KillMatrix, testIndices?: ReadonlyArray<number>): number =>
@@ -92,19 +95,8 @@ export const killedBy = (
 ): Effect.Effect<ReadonlyArray<boolean>, SandboxError> =>
   Effect.forEach(mutants, (code) =>
     Effect.gen(function* () {
-      for (let i = 0; i < tests.length; i += CHUNK) {
-        const batch = tests.slice(i, i + CHUNK)
-        const ex = yield* sandbox.run({
-          code,
-          kind: problem.kind,
-          entryPoint: problem.entryPoint,
-          setup: problem.setup,
-          tests: batch,
-          limits,
-          purpose: "validation",
-          context: { problemId: problem.id }
-        })
-        if (!ex.compiled || batch.some((_, j) => ex.verdicts[j]?.status !== "passed")) return true
+      for (const batch of chunks(tests)) {
+        if ((yield* killsIn(sandbox, problem, code, batch, limits)).some((killed) => killed)) return true
       }
       return false
     })
