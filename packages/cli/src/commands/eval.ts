@@ -6,8 +6,7 @@ import { parseSamples } from "@o1coder/eval/Samples"
 import { searchOnVisibleTests } from "@o1coder/eval/SearchAdapter"
 import * as ModelSpecs from "@o1coder/models/ModelSpecs"
 import { Reward } from "@o1coder/reward"
-import { CachedSandbox } from "@o1coder/sandbox"
-import { sandboxLayer } from "@o1coder/sandbox"
+import { CachedSandbox, SandboxLive } from "@o1coder/sandbox"
 import { Search, SearchConfig } from "@o1coder/search"
 import { EvaluationsRepo, type EvaluationRecord } from "@o1coder/store/EvaluationsRepo"
 import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
@@ -22,7 +21,7 @@ import { makeProgress } from "../Progress.ts"
 
 const repos = Layer.mergeAll(EvaluationsRepo.Default, ProblemsRepo.Default, ExecutionsRepo.Default, SearchRepo.Default)
 // Every execution goes through the execution cache, which logs its purpose (search / scoring) in execution_log.
-const sandbox = CachedSandbox.layer.pipe(Layer.provide(sandboxLayer()))
+const sandbox = CachedSandbox.layer.pipe(Layer.provide(SandboxLive))
 const EvalLive = Search.Default.pipe(
   Layer.provideMerge(Layer.mergeAll(sandbox, Reward.Default)),
   Layer.provideMerge(repos),

@@ -16,7 +16,7 @@ import { makeProgress, type Progress } from "../Progress.ts"
 import * as LiveStages from "@o1coder/selfplay/LiveStages"
 import { decodeConfig } from "@o1coder/selfplay/RunConfig"
 import { Reward, RewardConfig } from "@o1coder/reward"
-import { CachedSandbox, sandboxLayer } from "@o1coder/sandbox"
+import { CachedSandbox, SandboxLive } from "@o1coder/sandbox"
 import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
 import { Search } from "@o1coder/search"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
@@ -88,7 +88,7 @@ const stagesFor = (config: RunConfig) => {
     ExecutionsRepo.Default
   )
   // Every execution goes through the cache (`executions`, `execution_log`): a resumed search pays none twice.
-  const sandbox = CachedSandbox.layer.pipe(Layer.provide(sandboxLayer()))
+  const sandbox = CachedSandbox.layer.pipe(Layer.provide(SandboxLive))
   const reward = Reward.layer(new RewardConfig({ compileWeight: config.reward.alpha, gamma: config.reward.gamma }))
   const services = Layer.mergeAll(TestGen.Default, Search.Default, Exporter.Default, Trainer.Default).pipe(
     Layer.provideMerge(Layer.mergeAll(backends, reward, sandbox)),

@@ -1,6 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { ModelSpecs } from "@o1coder/models"
-import { sandboxLayer } from "@o1coder/sandbox"
+import { SandboxLive } from "@o1coder/sandbox"
 import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
@@ -29,7 +29,7 @@ const mutants = Options.integer("mutants").pipe(Options.withDefault(20), Options
 const samples = Options.integer("samples").pipe(Options.withDefault(2), Options.withDescription("LLM completions per problem (3 cases each)."))
 
 const tcgLayer = TestGen.Default.pipe(
-  Layer.provideMerge(Layer.mergeAll(sandboxLayer(), MutantSourceLive)),
+  Layer.provideMerge(Layer.mergeAll(SandboxLive, MutantSourceLive)),
   Layer.provideMerge(Layer.mergeAll(SuitesRepo.Default, ProblemsRepo.Default, DatasetsRepo.Default)),
   Layer.provideMerge(DatabaseLive)
 )
