@@ -3,7 +3,7 @@ import { CallTest, InputError, type Test } from "@o1coder/domain"
 import { calledName, parseAssert } from "@o1coder/problems/PyAssert"
 import { Isolation, Limits, Sandbox, SandboxLive } from "@o1coder/sandbox"
 import { parseSuiteText } from "@o1coder/sandbox/SuiteFile"
-import { Console, Effect } from "effect"
+import { Console, Effect, Logger, LogLevel } from "effect"
 import * as NodeFs from "node:fs"
 import { output, printTable } from "../Output.ts"
 
@@ -84,7 +84,10 @@ const doctor = Command.make("doctor", { json }, (args) =>
   Effect.gen(function* () {
     const settings = yield* Isolation.settingsFromConfig
     // Detect with unsafe allowed so the report shows everything; the verdict below says whether runs would be refused.
-    const plan = yield* Effect.either(Isolation.detect({ interpreter: settings.interpreter, bwrap: settings.bwrap, unsafe: true }))
+    // (Its "unsafe mode enabled" warning would be false here: the report below says it instead.)
+    const plan = yield* Effect.either(Isolation.detect({ interpreter: settings.interpreter, bwrap: settings.bwrap, unsafe: true })).pipe(
+      Logger.withMinimumLogLevel(LogLevel.Error)
+    )
     const limits = Limits.default
     if (plan._tag === "Left") {
       process.exitCode = 1
