@@ -32,7 +32,7 @@ const root = Command.make("o1coder", { databaseUrl }).pipe(
       "rewarded by running code on generated tests in a sandbox, every trace in Postgres.\n" +
       "Start with `o1coder demo` (offline, simulated policy), then `o1coder sql \"select * from round_metrics\"`."
   ),
-  Command.withSubcommands(subcommands as any)
+  Command.withSubcommands(subcommands)
 )
 
 const cli = Command.run(root, { name: "o1coder", version: "0.1.0" })
@@ -52,8 +52,8 @@ const report = (cause: Cause.Cause<unknown>) =>
     if (process.env.O1CODER_DEBUG === "1") yield* Console.error(Cause.pretty(cause))
   })
 
-// Each command provides the services it needs (see Layers.ts); only the platform is left here.
-const program = cli(takeDatabaseUrl(process.argv)) as Effect.Effect<void, unknown, NodeContext.NodeContext>
+// Each command provides the services it needs (see Layers.ts): only the platform is provided here.
+const program = cli(takeDatabaseUrl(process.argv))
 
 program.pipe(
   Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : report(cause))),
