@@ -23,3 +23,10 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
     return `${this.what} not found: ${this.id}`
   }
 }
+
+/** One line for any failure: an Error's message (tagged errors build theirs), else a `reason` field, else its text. */
+export const describeError = (e: unknown): string => {
+  if (e instanceof Error) return e.message
+  if (typeof e === "object" && e !== null && "reason" in e) return String(e.reason)
+  return String(e)
+}

@@ -245,21 +245,7 @@ export class Worker {
 
   /** Every process still in this worker's cgroups (the server, candidates, escaped daemons). */
   private killCgroupMembers(): void {
-    for (const dir of this.cgroupDirs) {
-      try {
-        for (const pid of NodeFs.readFileSync(NodePath.join(dir, "cgroup.procs"), "utf8").split("\n")) {
-          if (pid.trim() !== "") {
-            try {
-              process.kill(Number(pid), "SIGKILL")
-            } catch {
-              // gone
-            }
-          }
-        }
-      } catch {
-        // cgroup gone
-      }
-    }
+    for (const dir of this.cgroupDirs) killMembers(dir)
   }
 
   private cleanupCgroups(): void {

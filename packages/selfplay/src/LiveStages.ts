@@ -1,4 +1,5 @@
 import type { Problem } from "@o1coder/domain"
+import { describeError } from "@o1coder/domain"
 import * as Evaluate from "@o1coder/eval/Evaluate"
 import type { LanguageModelService } from "@o1coder/models/LanguageModel"
 import * as ModelSpecs from "@o1coder/models/ModelSpecs"
@@ -26,7 +27,7 @@ const TRAINING_STAGE: Record<TrainStage, TrainingStage> = {
 }
 
 const fail = (stage: string) => (e: unknown) =>
-  new StageError({ stage, reason: String((e as any)?.message ?? (e as any)?.reason ?? e) })
+  new StageError({ stage, reason: describeError(e) })
 
 /** The run's problems, by id, loaded once per process. */
 const problemCache = new Map<string, ReadonlyArray<Problem>>()

@@ -1,3 +1,4 @@
+import { describeError } from "@o1coder/domain"
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Activity, DurableClock, Workflow } from "@effect/workflow"
@@ -27,7 +28,7 @@ const activity = <A, I>(name: string, success: Schema.Schema<A, I>, execute: Eff
   Activity.make({ name, success, error: StageError, execute }).pipe(Activity.retry(retried))
 
 const orStageError = (stage: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.mapError(effect, (e) => (e instanceof StageError ? e : new StageError({ stage, reason: String((e as any)?.message ?? e) })))
+  Effect.mapError(effect, (e) => (e instanceof StageError ? e : new StageError({ stage, reason: describeError(e) })))
 
 const runRound = (ctx: RoundContext, problemIds: ReadonlyArray<string>) =>
   Effect.gen(function* () {

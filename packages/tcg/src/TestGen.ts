@@ -1,5 +1,5 @@
 import type { Problem, PyValue, Test, TestOrigin } from "@o1coder/domain"
-import { CallTest, Problem as ProblemClass, SuiteId, TestCase, TestSuite, canonicalJson, hashOf, parsePyArgs, PyParseFailure } from "@o1coder/domain"
+import { CallTest, describeError, Problem as ProblemClass, SuiteId, TestCase, TestSuite, canonicalJson, hashOf, parsePyArgs, PyParseFailure } from "@o1coder/domain"
 import type { LanguageModelService } from "@o1coder/models/LanguageModel"
 import { SamplingOptions } from "@o1coder/models/LanguageModel"
 import { Sandbox } from "@o1coder/sandbox/Sandbox"
@@ -213,7 +213,7 @@ export class TestGen extends Effect.Service<TestGen>()("o1coder/TestGen", {
     const mutantSource = yield* Effect.serviceOption(MutantSource)
 
     const fail = (problem: Problem) => (e: unknown) =>
-      new TestGenError({ problemId: problem.id, reason: e instanceof Error ? e.message : typeof e === "object" && e !== null && "reason" in e ? String((e as any).reason) : String(e) })
+      new TestGenError({ problemId: problem.id, reason: describeError(e) })
 
     const mutantsFor = (problem: Problem, count: number, seed: number) =>
       problem.reference === undefined || count <= 0 || Option.isNone(mutantSource)
