@@ -1,5 +1,5 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import { canonicalJson, hashOf } from "@o1coder/domain"
+import { canonicalJson, hashOf, Node } from "@o1coder/domain"
 import { Effect, Schema } from "effect"
 
 /**
@@ -45,21 +45,8 @@ export class SearchRef extends Schema.Class<SearchRef>("SearchRef")({
   status: Schema.String
 }) {}
 
-export const TreeNodeRow = Schema.Struct({
-  id: Schema.String,
-  parentId: Schema.NullOr(Schema.String),
-  seq: Schema.Number,
-  depth: Schema.Number,
-  action: Schema.NullOr(Schema.Literal("A1", "A2", "A3")),
-  body: Schema.String,
-  code: Schema.NullOr(Schema.String),
-  terminal: Schema.Boolean,
-  visits: Schema.Number,
-  valueSum: Schema.Number,
-  reward: Schema.NullOr(Schema.Number),
-  passed: Schema.NullOr(Schema.Number),
-  total: Schema.NullOr(Schema.Number)
-})
+/** A stored tree node as exporters read it: the domain Node's columns but the search id and prior. */
+export const TreeNodeRow = Schema.Struct(Node.fields).pipe(Schema.omit("searchId", "prior"))
 export type TreeNodeRow = typeof TreeNodeRow.Type
 
 /** The visible material of a problem (no reference solution, no held-out tests). */
