@@ -12,11 +12,24 @@ export class SamplingOptions extends Schema.Class<SamplingOptions>("SamplingOpti
   logprobs: Schema.optionalWith(Schema.Boolean, { default: () => false })
 }) {}
 
+/**
+ * How a completion's token count was obtained (kept in `model_calls.tokens_counted_by`):
+ * - `usage`: the server's `usage` of this one completion (n = 1, or llama.cpp's first choice)
+ * - `logprobs`: one logprob entry per generated token of this choice
+ * - `tokenize`: the server's `/tokenize` of the text (llama.cpp reports usage for the first choice only)
+ * - `usage-split`: the reply's usage covers all choices (vLLM, SGLang, OpenAI); split by text length
+ * - `generated`: counted while generating, in process
+ * - `estimate`: about 4 characters a token (simulated models, or when `/tokenize` failed)
+ */
+export const TokensCountedBy = Schema.Literal("usage", "logprobs", "tokenize", "usage-split", "generated", "estimate")
+export type TokensCountedBy = typeof TokensCountedBy.Type
+
 export class Completion extends Schema.Class<Completion>("Completion")({
   text: Schema.String,
   finishReason: Schema.String,
   promptTokens: Schema.Number,
   completionTokens: Schema.Number,
+  tokensCountedBy: Schema.optional(TokensCountedBy),
   logprobs: Schema.optional(Schema.Array(Schema.Struct({ token: Schema.String, logprob: Schema.Number }))),
   /** True when served from the record/replay store instead of the backend. */
   cached: Schema.optionalWith(Schema.Boolean, { default: () => false })
@@ -46,7 +59,8 @@ export class ModelError extends Schema.TaggedError<ModelError>()("ModelError", {
   attempts: Schema.optional(Schema.Number)
 }) {
   override get message() {
-    return `${this.modelVersion}: ${this.kind}: ${this.reason}`
+    const attempts = this.attempts === undefined ? "" : ` (${this.attempts} attempt${this.attempts === 1 ? "" : "s"})`
+    return `${this.modelVersion}: ${this.kind}: ${this.reason}${attempts}`
   }
 }
 

@@ -94,7 +94,8 @@ export const make = (options: LlamaOptions): Effect.Effect<LanguageModelService,
                 text: result.response,
                 finishReason: reason === "maxTokens" ? "length" : reason === "abort" ? "abort" : "stop",
                 promptTokens,
-                completionTokens: generated
+                completionTokens: generated,
+                tokensCountedBy: "generated"
               })
             } finally {
               await sequence.dispose()

@@ -1,9 +1,9 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Duration, Effect, Option, Random, Redacted, Schema } from "effect"
-import type { ChatMessage, LanguageModelService, SamplingOptions } from "./LanguageModel.ts"
-import { Completion, ModelError } from "./LanguageModel.ts"
+import { Duration, Effect, Option, ParseResult, Random, Redacted, Schema } from "effect"
+import type { ChatMessage, LanguageModelService, TokensCountedBy } from "./LanguageModel.ts"
+import { Completion, ModelError, SamplingOptions } from "./LanguageModel.ts"
 
 /**
  * A backend for OpenAI-compatible servers (vLLM, SGLang, llama.cpp server, Ollama, hosted APIs),
@@ -45,51 +45,135 @@ export interface OpenAiOptions {
   readonly includeStopStrInOutput?: boolean | undefined
   /** Merged into every request body last (any other server-specific field). */
   readonly extraBody?: Readonly<Record<string, unknown>> | undefined
+  /** Called before each retry and when a request is split (default: nothing). */
+  readonly onNotice?: ((notice: Notice) => Effect.Effect<void>) | undefined
+}
+
+/** Something the backend did that a person watching a long run wants to see (the CLI prints it). */
+export type Notice =
+  | {
+    readonly _tag: "Retry"
+    readonly modelVersion: string
+    /** The failed attempt. */
+    readonly error: ModelError
+    /** The retry about to be made (1-based) and the bound. */
+    readonly retry: number
+    readonly maxRetries: number
+    readonly waitMs: number
+  }
+  | {
+    readonly _tag: "Split"
+    readonly modelVersion: string
+    /** The server's most completions per request, and what was asked. */
+    readonly limit: number
+    readonly n: number
+  }
+
+export const formatNotice = (notice: Notice): string => {
+  switch (notice._tag) {
+    case "Retry": {
+      const status = notice.error.status !== undefined ? ` HTTP ${notice.error.status}` : ""
+      return `${notice.modelVersion}: ${notice.error.kind}${status}, retry ${notice.retry}/${notice.maxRetries} in ${(notice.waitMs / 1000).toFixed(1)} s`
+    }
+    case "Split":
+      return `${notice.modelVersion}: the server serves at most ${notice.limit} completions per request (llama-server: -np); ` +
+        `n = ${notice.n} is sent as ${Math.ceil(notice.n / notice.limit)} requests`
+  }
 }
 
 const Usage = Schema.Struct({
   prompt_tokens: Schema.optionalWith(Schema.Number, { nullable: true, default: () => 0 }),
-  completion_tokens: Schema.optionalWith(Schema.Number, { nullable: true, default: () => 0 })
+  completion_tokens: Schema.optional(Schema.NullOr(Schema.Number))
 })
 
-const CompletionChoice = Schema.Struct({
+/** One token of llama.cpp's and OpenAI chat's `logprobs.content[]` (`prob` with llama.cpp's post_sampling_probs). */
+const TokenLogprob = Schema.Struct({
+  token: Schema.String,
+  logprob: Schema.optional(Schema.NullOr(Schema.Number)),
+  prob: Schema.optional(Schema.NullOr(Schema.Number))
+})
+
+/** Both shapes: OpenAI legacy completions (`tokens`, `token_logprobs`) and `content[]` (llama.cpp, chat). */
+const Logprobs = Schema.Struct({
+  tokens: Schema.optional(Schema.NullOr(Schema.Array(Schema.String))),
+  token_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Schema.NullOr(Schema.Number)))),
+  content: Schema.optional(Schema.NullOr(Schema.Array(TokenLogprob)))
+})
+
+const choiceFields = {
   index: Schema.optionalWith(Schema.Number, { nullable: true, default: () => 0 }),
-  text: Schema.String,
   finish_reason: Schema.optionalWith(Schema.String, { nullable: true, default: () => "unknown" }),
-  logprobs: Schema.optionalWith(
-    Schema.Struct({
-      tokens: Schema.optionalWith(Schema.Array(Schema.String), { nullable: true, default: () => [] }),
-      token_logprobs: Schema.optionalWith(Schema.Array(Schema.NullOr(Schema.Number)), { nullable: true, default: () => [] })
-    }),
-    { nullable: true }
-  )
-})
-
+  logprobs: Schema.optional(Schema.NullOr(Logprobs))
+}
+const CompletionChoice = Schema.Struct({ ...choiceFields, text: Schema.String })
 const ChatChoice = Schema.Struct({
-  index: Schema.optionalWith(Schema.Number, { nullable: true, default: () => 0 }),
-  message: Schema.Struct({ content: Schema.optionalWith(Schema.String, { nullable: true, default: () => "" }) }),
-  finish_reason: Schema.optionalWith(Schema.String, { nullable: true, default: () => "unknown" }),
-  logprobs: Schema.optionalWith(
-    Schema.Struct({
-      content: Schema.optionalWith(Schema.Array(Schema.Struct({ token: Schema.String, logprob: Schema.Number })), {
-        nullable: true,
-        default: () => []
-      })
-    }),
-    { nullable: true }
-  )
+  ...choiceFields,
+  message: Schema.Struct({ content: Schema.optionalWith(Schema.String, { nullable: true, default: () => "" }) })
 })
 
-const CompletionReply = Schema.Struct({
-  choices: Schema.Array(CompletionChoice),
-  usage: Schema.optionalWith(Usage, { nullable: true })
+const replyFields = {
+  usage: Schema.optional(Schema.NullOr(Usage)),
+  /** Sent by llama.cpp's server only; there `usage` covers the first choice only. */
+  timings: Schema.optional(Schema.Unknown)
+}
+const CompletionReply = Schema.Struct({ ...replyFields, choices: Schema.Array(CompletionChoice) })
+const ChatReply = Schema.Struct({ ...replyFields, choices: Schema.Array(ChatChoice) })
+
+type TokenLogprobs = ReadonlyArray<{ readonly token: string; readonly logprob: number }>
+
+/** A choice of either endpoint, in one shape. */
+interface Choice {
+  readonly index: number
+  readonly text: string
+  readonly finishReason: string
+  /** Undefined when the choice carries no logprobs. */
+  readonly logprobs: TokenLogprobs | undefined
+}
+
+interface Reply {
+  readonly choices: ReadonlyArray<Choice>
+  readonly promptTokens: number
+  readonly completionTokens: number | undefined
+  readonly usageOfFirstChoiceOnly: boolean
+}
+
+const tokenLogprobs = (lp: typeof Logprobs.Type | null | undefined): TokenLogprobs | undefined => {
+  if (lp === null || lp === undefined) return undefined
+  if (lp.content !== null && lp.content !== undefined && lp.content.length > 0) {
+    return lp.content.map((t) => ({ token: t.token, logprob: t.logprob ?? (typeof t.prob === "number" ? Math.log(t.prob) : 0) }))
+  }
+  if (lp.tokens !== null && lp.tokens !== undefined) {
+    return lp.tokens.map((token, j) => ({ token, logprob: lp.token_logprobs?.[j] ?? 0 }))
+  }
+  return lp.content !== null && lp.content !== undefined ? [] : undefined
+}
+
+const toReply = (reply: typeof CompletionReply.Type | typeof ChatReply.Type, texts: ReadonlyArray<string>): Reply => ({
+  // llama.cpp puts the choice its usage is about first.
+  choices: reply.choices.map((c, i) => ({ index: c.index, text: texts[i]!, finishReason: c.finish_reason, logprobs: tokenLogprobs(c.logprobs) })),
+  promptTokens: reply.usage?.prompt_tokens ?? 0,
+  completionTokens: reply.usage?.completion_tokens ?? undefined,
+  usageOfFirstChoiceOnly: reply.timings !== undefined
 })
-const ChatReply = Schema.Struct({ choices: Schema.Array(ChatChoice), usage: Schema.optionalWith(Usage, { nullable: true }) })
+
+type ReadReply = (json: unknown) => Effect.Effect<Reply, ParseResult.ParseError>
+const readCompletionReply: ReadReply = (json) =>
+  Effect.map(Schema.decodeUnknown(CompletionReply)(json), (r) => toReply(r, r.choices.map((c) => c.text)))
+const readChatReply: ReadReply = (json) =>
+  Effect.map(Schema.decodeUnknown(ChatReply)(json), (r) => toReply(r, r.choices.map((c) => c.message.content)))
 
 interface Attempt {
   readonly error: ModelError
   readonly retryable: boolean
   readonly retryAfterMs?: number | undefined
+  /** The server refused `n` and said its limit (llama.cpp: the number of slots). */
+  readonly choicesLimit?: number | undefined
+}
+
+/** The server's limit on completions per request (llama.cpp: its slots, `-np`). */
+class ChoicesLimit {
+  readonly _tag = "ChoicesLimit"
+  constructor(readonly limit: number, readonly error: ModelError) {}
 }
 
 /** `Retry-After` in seconds or as an HTTP date, in milliseconds from now. */
@@ -114,13 +198,33 @@ export const retryDelayMs = (o: {
   readonly retryAfterMs?: number | undefined
 }): number => Math.max(Math.min(o.maxMs, o.baseMs * 2 ** o.retry * o.jitter), Math.min(o.retryAfterMs ?? 0, o.maxMs * 4))
 
-const CONTEXT_TOO_LONG = /context length|maximum context|too many tokens|context window|prompt is too long|exceeds the (model|max)/i
+/**
+ * Context-overflow replies of the servers this backend talks to:
+ * llama.cpp (`exceed_context_size_error`: "request (2051 tokens) exceeds the available context size",
+ * "input (N tokens) is larger than the max context size"), vLLM ("This model's maximum context length
+ * is N tokens", "Input prompt (N tokens) is too long and exceeds limit of M", "... is longer than the
+ * model's context length"), SGLang ("Requested token count exceeds the model's maximum context length",
+ * "The input (N tokens) is longer than the model's context length (M tokens)", "Input length (N tokens)
+ * exceeds the maximum allowed length"), OpenAI (`context_length_exceeded`).
+ */
+export const isContextOverflow = (text: string): boolean =>
+  /exceed_context_size_error|context_length_exceeded|exceeds the available context size|larger than the max context size|maximum context length|longer than the model's context length|too long and exceeds limit|exceeds the maximum allowed length|max_model_len|context window|prompt is too long/i
+    .test(text)
+
+/** llama.cpp's refusal of `n` above its slots: "Field 'n': Value must be between 1 <= value <= 4, but got 5". */
+export const parseChoicesLimit = (text: string): number | undefined => {
+  const m = /Field '(?:n|n_cmpl)': Value must be between \d+ <= value <= (\d+)/.exec(text)
+  return m === null ? undefined : Number(m[1])
+}
 
 interface EndpointState {
   readonly endpoint: Endpoint
   readonly semaphore: Effect.Semaphore
   inFlight: number
 }
+
+/** About 4 characters a token. */
+const estimateTokens = (text: string): number => Math.ceil(text.length / 4)
 
 /** Splits a reply's completion tokens over its samples when the server gives only the total. */
 const splitTokens = (total: number, texts: ReadonlyArray<string>): ReadonlyArray<number> => {
@@ -130,6 +234,10 @@ const splitTokens = (total: number, texts: ReadonlyArray<string>): ReadonlyArray
   shares[0] = shares[0]! + (total - shares.reduce((a, b) => a + b, 0))
   return shares
 }
+
+/** Requests of at most `limit` completions covering sample indices 0..n-1 in order. */
+const chunks = (n: number, limit: number): ReadonlyArray<{ readonly start: number; readonly n: number }> =>
+  Array.from({ length: Math.ceil(n / limit) }, (_, j) => ({ start: j * limit, n: Math.min(limit, n - j * limit) }))
 
 export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService> =>
   Effect.gen(function* () {
@@ -146,11 +254,14 @@ export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService
     const baseBackoff = Duration.toMillis(options.baseBackoff ?? "500 millis")
     const maxBackoff = Duration.toMillis(options.maxBackoff ?? "30 seconds")
     const vllmExtras = options.vllmExtras ?? true
+    const notify = options.onNotice ?? (() => Effect.void)
     const states: Array<EndpointState> = []
     for (const endpoint of options.endpoints) {
       states.push({ endpoint, semaphore: yield* Effect.makeSemaphore(endpoint.maxConcurrency ?? 8), inFlight: 0 })
     }
     let turn = 0
+    /** Learnt from the first refusal; later calls are split up front. */
+    let choicesLimit: number | undefined
 
     const fail = (kind: ModelError["kind"], reason: string, status?: number) =>
       new ModelError({ kind, reason, modelVersion, ...(status !== undefined ? { status } : {}) })
@@ -166,15 +277,16 @@ export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService
       return best
     }
 
+    /** One HTTP exchange; `url` builds the address from the endpoint's base URL. */
     const once = <A>(
-      path: string,
+      url: (baseUrl: string) => string,
       body: Record<string, unknown>,
       decode: (json: unknown) => Effect.Effect<A, ModelError>
     ): Effect.Effect<A, Attempt> =>
       Effect.suspend(() => {
         const state = pick()
         state.inFlight++
-        const request = HttpClientRequest.post(state.endpoint.baseUrl.replace(/\/+$/, "") + path).pipe(
+        const request = HttpClientRequest.post(url(state.endpoint.baseUrl.replace(/\/+$/, ""))).pipe(
           HttpClientRequest.bodyUnsafeJson({ ...body, model: state.endpoint.model }),
           HttpClientRequest.acceptJson,
           state.endpoint.apiKey !== undefined ? HttpClientRequest.bearerToken(state.endpoint.apiKey) : (r) => r
@@ -187,23 +299,22 @@ export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService
             Effect.mapError((e): Attempt => ({ error: fail("unreachable", `reading reply: ${e.message}`, response.status), retryable: true }))
           )
           const status = response.status
-          if (status === 429) {
-            return yield* Effect.fail<Attempt>({
-              error: fail("rate_limited", `HTTP 429: ${text.slice(0, 300)}`, status),
-              retryable: true,
-              retryAfterMs: parseRetryAfter(response.headers["retry-after"])
-            })
+          if (status >= 400 && status !== 429 && isContextOverflow(text)) {
+            return yield* Effect.fail<Attempt>({ error: fail("context_too_long", `HTTP ${status}: ${text.slice(0, 500)}`, status), retryable: false })
           }
-          if (status >= 500) {
+          if (status === 429 || status >= 500) {
             return yield* Effect.fail<Attempt>({
-              error: fail("server_error", `HTTP ${status}: ${text.slice(0, 300)}`, status),
+              error: fail(status === 429 ? "rate_limited" : "server_error", `HTTP ${status}: ${text.slice(0, 300)}`, status),
               retryable: true,
               retryAfterMs: parseRetryAfter(response.headers["retry-after"])
             })
           }
           if (status >= 400) {
-            const kind = CONTEXT_TOO_LONG.test(text) ? "context_too_long" : "bad_response"
-            return yield* Effect.fail<Attempt>({ error: fail(kind, `HTTP ${status}: ${text.slice(0, 500)}`, status), retryable: false })
+            return yield* Effect.fail<Attempt>({
+              error: fail("bad_response", `HTTP ${status}: ${text.slice(0, 500)}`, status),
+              retryable: false,
+              choicesLimit: parseChoicesLimit(text)
+            })
           }
           const json = yield* Effect.try({
             try: () => JSON.parse(text) as unknown,
@@ -222,18 +333,18 @@ export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService
       })
 
     /** Exponential backoff with jitter, honouring Retry-After, at most maxRetries retries. */
-    const withRetries = <A>(attempt: Effect.Effect<A, Attempt>): Effect.Effect<A, ModelError> => {
-      const loop = (retry: number): Effect.Effect<A, ModelError> =>
+    const withRetries = <A>(attempt: Effect.Effect<A, Attempt>): Effect.Effect<A, ModelError | ChoicesLimit> => {
+      const loop = (retry: number): Effect.Effect<A, ModelError | ChoicesLimit> =>
         attempt.pipe(
           Effect.catchAll((a) => {
-            if (!a.retryable || retry >= maxRetries) {
-              return Effect.fail(new ModelError({ ...a.error, attempts: retry + 1 }))
-            }
+            const error = new ModelError({ ...a.error, attempts: retry + 1 })
+            if (a.choicesLimit !== undefined) return Effect.fail(new ChoicesLimit(a.choicesLimit, error))
+            if (!a.retryable || retry >= maxRetries) return Effect.fail(error)
             return Effect.gen(function* () {
               const jitter = yield* Random.nextRange(0.5, 1.5)
-              const wait = retryDelayMs({ retry, jitter, baseMs: baseBackoff, maxMs: maxBackoff, retryAfterMs: a.retryAfterMs })
-              yield* Effect.logDebug(`${modelVersion}: ${a.error.kind}, retry ${retry + 1}/${maxRetries} in ${Math.round(wait)} ms`)
-              yield* Effect.sleep(Duration.millis(wait))
+              const waitMs = retryDelayMs({ retry, jitter, baseMs: baseBackoff, maxMs: maxBackoff, retryAfterMs: a.retryAfterMs })
+              yield* notify({ _tag: "Retry", modelVersion, error: a.error, retry: retry + 1, maxRetries, waitMs })
+              yield* Effect.sleep(Duration.millis(waitMs))
               return yield* loop(retry + 1)
             })
           })
@@ -254,57 +365,103 @@ export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService
       ...options.extraBody
     })
 
-    const decodeWith = <S extends Schema.Schema.AnyNoContext>(schema: S) => (json: unknown) =>
-      Schema.decodeUnknown(schema)(json).pipe(
-        Effect.mapError((e) => fail("bad_response", `unexpected reply shape: ${e.message.slice(0, 300)}`))
-      ) as Effect.Effect<Schema.Schema.Type<S>, ModelError>
+    /** Decodes a reply and checks that it has exactly the `n` choices asked for. */
+    const decodeReply = (read: ReadReply, n: number) =>
+      (json: unknown): Effect.Effect<Reply, ModelError> =>
+        read(json).pipe(
+          Effect.mapError((e) => fail("bad_response", `unexpected reply shape: ${e.message.slice(0, 300)}`)),
+          Effect.flatMap((reply) =>
+            reply.choices.length === n
+              ? Effect.succeed(reply)
+              : Effect.fail(fail("bad_response", `asked for ${n} completion${n === 1 ? "" : "s"}, the server returned ${reply.choices.length}`))
+          )
+        )
+
+    /** llama.cpp's `/tokenize` (at the server's root) of a text; undefined when it fails. */
+    const tokenize = (text: string): Effect.Effect<number | undefined> =>
+      once((base) => `${base.replace(/\/v1$/, "")}/tokenize`, { content: text }, (json) =>
+        Schema.decodeUnknown(Schema.Struct({ tokens: Schema.Array(Schema.Unknown) }))(json).pipe(
+          Effect.map((r) => r.tokens.length),
+          Effect.mapError((e) => fail("bad_response", e.message))
+        )).pipe(Effect.option, Effect.map(Option.getOrUndefined))
+
+    /** Per-choice completion tokens, and how each was counted (see TokensCountedBy). */
+    const countTokens = (reply: Reply, sorted: ReadonlyArray<Choice>) => {
+      const total = reply.completionTokens
+      const split = total !== undefined ? splitTokens(total, sorted.map((c) => c.text)) : undefined
+      return Effect.forEach(sorted, (c, i): Effect.Effect<{ readonly tokens: number; readonly by: TokensCountedBy }> => {
+        if (c.logprobs !== undefined) return Effect.succeed({ tokens: c.logprobs.length, by: "logprobs" })
+        if (total !== undefined && (sorted.length === 1 || (reply.usageOfFirstChoiceOnly && c === reply.choices[0]))) {
+          return Effect.succeed({ tokens: total, by: "usage" })
+        }
+        if (reply.usageOfFirstChoiceOnly) {
+          return Effect.map(tokenize(c.text), (t) => (t !== undefined ? { tokens: t, by: "tokenize" } : { tokens: estimateTokens(c.text), by: "estimate" }))
+        }
+        if (split !== undefined) return Effect.succeed({ tokens: split[i]!, by: "usage-split" })
+        return Effect.succeed({ tokens: estimateTokens(c.text), by: "estimate" })
+      }, { concurrency: "unbounded" })
+    }
+
+    /** One request for `o.n` completions. */
+    const request = (path: string, payload: Record<string, unknown>, o: SamplingOptions, read: ReadReply) =>
+      withRetries(once((base) => base + path, { ...payload, ...samplingBody(o, read === readChatReply) }, decodeReply(read, o.n))).pipe(
+        Effect.flatMap((reply) => {
+          const sorted = [...reply.choices].sort((a, b) => a.index - b.index)
+          return Effect.map(countTokens(reply, sorted), (counts) =>
+            sorted.map((c, i) =>
+              new Completion({
+                text: c.text,
+                finishReason: c.finishReason,
+                promptTokens: reply.promptTokens,
+                completionTokens: counts[i]!.tokens,
+                tokensCountedBy: counts[i]!.by,
+                ...(o.logprobs && c.logprobs !== undefined ? { logprobs: c.logprobs } : {})
+              })
+            )
+          )
+        })
+      )
+
+    /**
+     * `o.n` completions, in one request unless the server limits completions per request: then in
+     * requests of at most its limit, sample i keeping seed + i (llama.cpp seeds the choices of one
+     * request seed, seed + 1, ...), so the samples are those one request would have given.
+     */
+    const sample = (path: string, payload: Record<string, unknown>, o: SamplingOptions, read: ReadReply) => {
+      const inChunks = (limit: number) =>
+        Effect.forEach(
+          chunks(o.n, limit),
+          (chunk) =>
+            request(path, payload, new SamplingOptions({ ...o, n: chunk.n, ...(o.seed !== undefined ? { seed: o.seed + chunk.start } : {}) }), read)
+              .pipe(Effect.catchTag("ChoicesLimit", (e) => Effect.fail(e.error))),
+          { concurrency: "unbounded" }
+        ).pipe(Effect.map((parts) => parts.flat()))
+      const split = (limit: number) =>
+        notify({ _tag: "Split", modelVersion, limit, n: o.n }).pipe(Effect.zipRight(inChunks(limit)))
+      return Effect.suspend(() => {
+        if (choicesLimit !== undefined && o.n > choicesLimit) return inChunks(choicesLimit)
+        return request(path, payload, o, read).pipe(
+          Effect.catchTag("ChoicesLimit", (e) => {
+            if (e.limit < 1 || e.limit >= o.n) return Effect.fail(e.error)
+            choicesLimit = e.limit
+            return split(e.limit)
+          })
+        )
+      })
+    }
 
     const complete = (prompt: string, o: SamplingOptions) =>
-      withRetries(once("/completions", { prompt, ...samplingBody(o, false) }, decodeWith(CompletionReply))).pipe(
-        Effect.map((reply) => {
-          const choices = [...reply.choices].sort((a, b) => a.index - b.index)
-          const split = splitTokens(reply.usage?.completion_tokens ?? 0, choices.map((c) => c.text))
-          return choices.map((c, i) => {
-            const tokens = c.logprobs?.tokens ?? []
-            const lps = c.logprobs?.token_logprobs ?? []
-            return new Completion({
-              text: c.text,
-              finishReason: c.finish_reason,
-              promptTokens: reply.usage?.prompt_tokens ?? 0,
-              completionTokens: tokens.length > 0 ? tokens.length : split[i]!,
-              ...(c.logprobs !== undefined && o.logprobs
-                ? { logprobs: tokens.map((token, j) => ({ token, logprob: lps[j] ?? 0 })) }
-                : {})
-            })
-          })
-        }),
+      sample("/completions", { prompt }, o, readCompletionReply).pipe(
         Effect.withSpan("OpenAiCompatible.complete", { attributes: { modelVersion, n: o.n } })
       )
 
     const chat = (messages: ReadonlyArray<ChatMessage>, o: SamplingOptions) =>
-      withRetries(
-        once(
-          "/chat/completions",
-          { messages: messages.map((m) => ({ role: m.role, content: m.content })), ...samplingBody(o, true) },
-          decodeWith(ChatReply)
-        )
-      ).pipe(
-        Effect.map((reply) => {
-          const choices = [...reply.choices].sort((a, b) => a.index - b.index)
-          const split = splitTokens(reply.usage?.completion_tokens ?? 0, choices.map((c) => c.message.content))
-          return choices.map((c, i) => {
-            const lps = c.logprobs?.content ?? []
-            return new Completion({
-              text: c.message.content,
-              finishReason: c.finish_reason,
-              promptTokens: reply.usage?.prompt_tokens ?? 0,
-              completionTokens: lps.length > 0 ? lps.length : split[i]!,
-              ...(c.logprobs !== undefined && o.logprobs ? { logprobs: lps.map((l) => ({ token: l.token, logprob: l.logprob })) } : {})
-            })
-          })
-        }),
-        Effect.withSpan("OpenAiCompatible.chat", { attributes: { modelVersion, n: o.n } })
-      )
+      sample(
+        "/chat/completions",
+        { messages: messages.map((m) => ({ role: m.role, content: m.content })) },
+        o,
+        readChatReply
+      ).pipe(Effect.withSpan("OpenAiCompatible.chat", { attributes: { modelVersion, n: o.n } }))
 
     return { modelVersion, complete, chat } satisfies LanguageModelService
   })

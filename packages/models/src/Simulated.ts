@@ -51,7 +51,7 @@ export const finishText = (prompt: string, generated: string, options: SamplingO
     text = text.slice(0, options.maxTokens * 4)
     finishReason = "length"
   }
-  return new Completion({ text, finishReason, promptTokens: approxTokens(prompt), completionTokens: approxTokens(text) })
+  return new Completion({ text, finishReason, promptTokens: approxTokens(prompt), completionTokens: approxTokens(text), tokensCountedBy: "estimate" })
 }
 
 export const chatPrompt = (messages: ReadonlyArray<ChatMessage>): string => messages.map((m) => m.content).join("\n")

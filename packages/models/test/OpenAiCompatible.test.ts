@@ -5,7 +5,7 @@ import { Effect, Layer, Redacted } from "effect"
 import { SamplingOptions } from "../src/LanguageModel.ts"
 import * as OpenAiCompatible from "../src/OpenAiCompatible.ts"
 import * as RecordReplay from "../src/RecordReplay.ts"
-import * as FakeOpenAiServer from "../src/testing/FakeOpenAiServer.ts"
+import { FakeOpenAiServer } from "../src/testing/index.ts"
 
 const fast = { baseBackoff: "5 millis", maxBackoff: "50 millis", maxRetries: 2, timeout: "2 seconds" } as const
 
@@ -193,4 +193,125 @@ describe("record/replay over the HTTP backend", () => {
         })
       ).pipe(Effect.provide(Layer.provideMerge(ModelCallsRepo.Default, TestDatabase.pglite)))
     )
+})
+
+/** A llama.cpp-shaped reply: `timings` present, usage of the first choice only, logprobs as content[]. */
+const llamaCppReply = (texts: ReadonlyArray<string>, o: { readonly usage: number; readonly logprobs?: boolean }) => ({
+  choices: texts.map((text, index) => ({
+    text,
+    index,
+    finish_reason: "length",
+    logprobs: o.logprobs
+      ? { content: text.split(" ").map((token, id) => ({ id, token, bytes: [], logprob: -1.5, top_logprobs: [{ id, token, bytes: [], logprob: -1.5 }] })) }
+      : null
+  })),
+  usage: { completion_tokens: o.usage, prompt_tokens: 7, total_tokens: 7 + o.usage },
+  timings: { predicted_n: o.usage },
+  object: "text_completion"
+})
+
+describe("reply shapes and failures of real servers (llama.cpp, vLLM, SGLang, OpenAI)", () => {
+  it.scoped("llama.cpp: the first choice's tokens from usage, the others from /tokenize; content[] logprobs decoded", () =>
+    Effect.gen(function* () {
+      const server = yield* FakeOpenAiServer.make()
+      const texts = ["a b c d", "e f", "g h i"]
+      server.setDefault((r) =>
+        r.path === "/tokenize"
+          ? { body: { tokens: String(r.body.content).split(" ").map((_, i) => i) } }
+          : { body: llamaCppReply(texts, { usage: 40, logprobs: r.body.logprobs === 1 }) }
+      )
+      const model = yield* backend(server)
+      const plain = yield* model.complete("p", new SamplingOptions({ n: 3 }))
+      expect(plain.map((c) => [c.completionTokens, c.tokensCountedBy])).toEqual([[40, "usage"], [2, "tokenize"], [3, "tokenize"]])
+      expect(server.requests().filter((r) => r.path === "/tokenize").map((r) => r.body.content).sort()).toEqual(["e f", "g h i"])
+
+      server.reset()
+      const withLogprobs = yield* model.complete("p", new SamplingOptions({ n: 3, logprobs: true }))
+      expect(withLogprobs.map((c) => [c.completionTokens, c.tokensCountedBy])).toEqual([[4, "logprobs"], [2, "logprobs"], [3, "logprobs"]])
+      expect(withLogprobs[1]!.logprobs).toEqual([{ token: "e", logprob: -1.5 }, { token: "f", logprob: -1.5 }])
+      expect(server.requests().map((r) => r.path)).toEqual(["/v1/completions"])
+    })
+  )
+
+  it.scoped("vLLM: usage covers every choice (split by text length); OpenAI legacy logprobs; n = 1 is the usage itself", () =>
+    Effect.gen(function* () {
+      const server = yield* FakeOpenAiServer.make()
+      const model = yield* backend(server)
+      const out = yield* model.complete("prompt", new SamplingOptions({ n: 3 }))
+      expect(out.reduce((s, c) => s + c.completionTokens, 0)).toBe(18)
+      expect(out.every((c) => c.tokensCountedBy === "usage-split")).toBe(true)
+      const legacy = yield* model.complete("prompt", new SamplingOptions({ n: 2, logprobs: true }))
+      expect(legacy.map((c) => c.tokensCountedBy)).toEqual(["logprobs", "logprobs"])
+      expect(legacy[0]!.logprobs!.length).toBe(legacy[0]!.completionTokens)
+      const one = yield* model.complete("prompt", new SamplingOptions({ n: 1 }))
+      expect([one[0]!.completionTokens, one[0]!.tokensCountedBy]).toEqual([6, "usage"])
+    })
+  )
+
+  it.scoped("fewer or more choices than n is a bad_response naming both counts, not retried", () =>
+    Effect.gen(function* () {
+      const server = yield* FakeOpenAiServer.make()
+      const model = yield* backend(server)
+      const short = FakeOpenAiServer.echoResponder
+      server.script((r) => {
+        const reply = short(r).body as { choices: Array<unknown> }
+        return { body: { ...reply, choices: reply.choices.slice(0, 1) } }
+      }, { body: { choices: [] } })
+      const one = yield* model.complete("p", new SamplingOptions({ n: 3 })).pipe(Effect.flip)
+      expect([one.kind, one.reason, one.attempts]).toEqual(["bad_response", "asked for 3 completions, the server returned 1", 1])
+      const none = yield* model.complete("p", new SamplingOptions({ n: 2 })).pipe(Effect.flip)
+      expect(none.reason).toBe("asked for 2 completions, the server returned 0")
+      expect(server.requests()).toHaveLength(2)
+    })
+  )
+
+  it("recognises the context-overflow replies of llama.cpp, vLLM, SGLang and OpenAI", () => {
+    const overflows = [
+      `{"error":{"code":400,"message":"request (2051 tokens) exceeds the available context size (2048 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":2051,"n_ctx":2048}}`,
+      `{"error":{"code":400,"message":"input (3000 tokens) is larger than the max context size (2048 tokens). skipping","type":"exceed_context_size_error"}}`,
+      `{"object":"error","message":"This model's maximum context length is 4096 tokens. However, you requested 4600 tokens (4088 in the messages, 512 in the completion).","type":"BadRequestError","code":400}`,
+      `{"object":"error","message":"'max_tokens' or 'max_completion_tokens' is too large: 512. This model's maximum context length is 2048 tokens and your request has 1600 input tokens (512 > 2048 - 1600).","type":"BadRequestError"}`,
+      `{"message":"Input prompt (2501 tokens) is too long and exceeds limit of 2048"}`,
+      `{"object":"error","message":"Requested token count exceeds the model's maximum context length of 4096 tokens. You requested a total of 4600 tokens: 4088 tokens from the input messages and 512 tokens for the completion.","type":"BadRequestError","code":400}`,
+      `{"object":"error","message":"The input (5000 tokens) is longer than the model's context length (4096 tokens).","code":400}`,
+      `{"error":{"message":"This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}`
+    ]
+    for (const text of overflows) expect(OpenAiCompatible.isContextOverflow(text), text).toBe(true)
+    for (const text of [`{"error":"invalid api key"}`, `{"error":{"message":"Field 'n': Value must be between 1 <= value <= 4, but got 5"}}`]) {
+      expect(OpenAiCompatible.isContextOverflow(text), text).toBe(false)
+    }
+  })
+
+  it.scoped("n above llama.cpp's slots: split into requests of its limit with seeds seed + start, one notice, later calls split up front", () =>
+    Effect.gen(function* () {
+      const server = yield* FakeOpenAiServer.make()
+      const limitError = { error: { code: 400, message: "Field 'n': Value must be between 1 <= value <= 4, but got 6", type: "invalid_request_error" } }
+      server.setDefault((r) => (r.body.n > 4 ? { status: 400, body: limitError } : FakeOpenAiServer.echoResponder(r)))
+      const notices: Array<OpenAiCompatible.Notice> = []
+      const model = yield* backend(server, { onNotice: (n) => Effect.sync(() => void notices.push(n)) })
+      const out = yield* model.complete("p", new SamplingOptions({ n: 6, seed: 100 }))
+      expect(out).toHaveLength(6)
+      expect(server.requests().map((r) => [r.body.n, r.body.seed])).toEqual([[6, 100], [4, 100], [2, 104]])
+      expect(notices.map((n) => n._tag)).toEqual(["Split"])
+      expect(OpenAiCompatible.formatNotice(notices[0]!)).toContain("at most 4 completions per request")
+      server.reset()
+      yield* model.complete("q", new SamplingOptions({ n: 5, seed: 7 }))
+      expect(server.requests().map((r) => [r.body.n, r.body.seed])).toEqual([[4, 7], [1, 11]])
+    })
+  )
+
+  it.live("each retry is a notice, and the final error counts the attempts", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* FakeOpenAiServer.make()
+        server.setDefault(() => ({ status: 503, body: { error: { message: "Loading model", type: "unavailable_error" } } }))
+        const notices: Array<OpenAiCompatible.Notice> = []
+        const model = yield* backend(server, { onNotice: (n) => Effect.sync(() => void notices.push(n)) })
+        const error = yield* model.complete("p", new SamplingOptions({})).pipe(Effect.flip)
+        expect(notices.map((n) => (n._tag === "Retry" ? [n.retry, n.maxRetries, n.error.status] : []))).toEqual([[1, 2, 503], [2, 2, 503]])
+        expect(OpenAiCompatible.formatNotice(notices[0]!)).toMatch(/^openai:tiny-coder: server_error HTTP 503, retry 1\/2 in \d+\.\d s$/)
+        expect(error.message).toMatch(/server_error: HTTP 503: .*Loading model.* \(3 attempts\)$/)
+      })
+    )
+  )
 })

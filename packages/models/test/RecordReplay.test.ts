@@ -11,25 +11,33 @@ import * as RecordReplay from "../src/RecordReplay.ts"
 /** A backend double that counts calls and numbers its samples. */
 const counting = (modelVersion = "fake@1") => {
   const calls: Array<{ prompt: string; n: number }> = []
+  const seeds: Array<number | undefined> = []
   let failNext = false
   const service: LanguageModelService = {
     modelVersion,
     complete: (prompt, o) =>
       Effect.suspend(() => {
         calls.push({ prompt, n: o.n })
+        seeds.push(o.seed)
         if (failNext) {
           failNext = false
           return Effect.fail(new ModelError({ kind: "server_error", reason: "scripted", modelVersion }))
         }
         return Effect.succeed(
           Array.from({ length: o.n }, (_, i) =>
-            new Completion({ text: `${prompt}#${calls.length}.${i}`, finishReason: "stop", promptTokens: 5, completionTokens: 3 })
+            new Completion({
+              text: `${prompt}#${o.seed !== undefined ? `seed ${o.seed + i}` : `${calls.length}.${i}`}`,
+              finishReason: "stop",
+              promptTokens: 5,
+              completionTokens: 3,
+              tokensCountedBy: "usage"
+            })
           )
         )
       }),
     chat: (messages, o) => service.complete(messages.map((m) => m.content).join("|"), o)
   }
-  return { service, calls, failOnce: () => (failNext = true) }
+  return { service, calls, seeds, failOnce: () => (failNext = true) }
 }
 
 for (const backend of TestDatabase.backends) {
@@ -72,6 +80,23 @@ for (const backend of TestDatabase.backends) {
           const again = yield* model.chat([{ role: "user", content: "hi" } as any], new SamplingOptions({ n: 1 }))
           expect(again[0]!.text).toBe(chat[0]!.text)
           expect(fake.calls).toHaveLength(3)
+        })
+      )
+
+      it.effect("a top-up asks for new samples: sample i has seed + i, recorded with how its tokens were counted", () =>
+        Effect.gen(function* () {
+          const fake = counting("fake@seeds")
+          const model = yield* RecordReplay.wrap(fake.service, {})
+          const three = yield* model.complete("prompt S", new SamplingOptions({ n: 3, seed: 42 }))
+          const five = yield* model.complete("prompt S", new SamplingOptions({ n: 5, seed: 42 }))
+          expect(fake.calls).toEqual([{ prompt: "prompt S", n: 3 }, { prompt: "prompt S", n: 2 }])
+          expect(fake.seeds).toEqual([42, 45])
+          expect(five.slice(0, 3).map((c) => c.text)).toEqual(three.map((c) => c.text))
+          expect(new Set(five.map((c) => c.text)).size).toBe(5)
+          const sql = yield* SqlClient.SqlClient
+          const rows = yield* sql<{ sample_index: number; seed: number; tokens_counted_by: string }>`
+            select sample_index, seed::int as seed, tokens_counted_by from model_calls where model_version = 'fake@seeds' order by sample_index`
+          expect(rows.map((r) => [r.sample_index, r.seed, r.tokens_counted_by])).toEqual([0, 1, 2, 3, 4].map((i) => [i, 42 + i, "usage"]))
         })
       )
 

@@ -10,11 +10,15 @@ export class ModelCallRecord extends Schema.Class<ModelCallRecord>("ModelCallRec
   runId: Schema.NullOr(Schema.String),
   kind: Schema.Literal("complete", "chat"),
   sampleIndex: Schema.Number,
+  /** The sample's own seed (the call's seed + sample index), null when the call had none. */
+  seed: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null }),
   request: Schema.Unknown,
   response: Schema.Unknown,
   finishReason: Schema.NullOr(Schema.String),
   promptTokens: Schema.Number,
   completionTokens: Schema.Number,
+  /** How completionTokens was counted (usage, logprobs, tokenize, usage-split, generated, estimate). */
+  tokensCountedBy: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   latencyMs: Schema.Number,
   replays: Schema.optionalWith(Schema.Number, { default: () => 0 })
 }) {}
@@ -26,11 +30,13 @@ const Row = Schema.Struct({
   run_id: Schema.NullOr(Schema.String),
   kind: Schema.Literal("complete", "chat"),
   sample_index: Schema.Number,
+  seed: Schema.NullOr(Schema.Number),
   request: Schema.Unknown,
   response: Schema.Unknown,
   finish_reason: Schema.NullOr(Schema.String),
   prompt_tokens: Schema.Number,
   completion_tokens: Schema.Number,
+  tokens_counted_by: Schema.NullOr(Schema.String),
   latency_ms: Schema.Number,
   replays: Schema.Number
 })
@@ -43,11 +49,13 @@ const fromRow = (r: typeof Row.Type) =>
     runId: r.run_id,
     kind: r.kind,
     sampleIndex: r.sample_index,
+    seed: r.seed,
     request: r.request,
     response: r.response,
     finishReason: r.finish_reason,
     promptTokens: r.prompt_tokens,
     completionTokens: r.completion_tokens,
+    tokensCountedBy: r.tokens_counted_by,
     latencyMs: r.latency_ms,
     replays: r.replays
   })
@@ -57,8 +65,8 @@ const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
 export class ModelCallsRepo extends Effect.Service<ModelCallsRepo>()("o1coder/ModelCallsRepo", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const columns = sql`key, model_version, role, run_id, kind, sample_index::int, request, response, finish_reason,
-      prompt_tokens::int, completion_tokens::int, latency_ms::float8 as latency_ms, replays::int`
+    const columns = sql`key, model_version, role, run_id, kind, sample_index::int, seed::float8 as seed, request, response, finish_reason,
+      prompt_tokens::int, completion_tokens::int, tokens_counted_by, latency_ms::float8 as latency_ms, replays::int`
 
     /** The records among `keys` (in no particular order). */
     const find = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<ModelCallRecord>, SqlError> =>
@@ -89,11 +97,13 @@ export class ModelCallsRepo extends Effect.Service<ModelCallsRepo>()("o1coder/Mo
               run_id: r.runId,
               kind: r.kind,
               sample_index: r.sampleIndex,
+              seed: r.seed,
               request: JSON.stringify(r.request),
               response: JSON.stringify(r.response),
               finish_reason: r.finishReason,
               prompt_tokens: r.promptTokens,
               completion_tokens: r.completionTokens,
+              tokens_counted_by: r.tokensCountedBy,
               latency_ms: r.latencyMs,
               replays: r.replays
             }))

@@ -1,0 +1,2 @@
+/** Test doubles and test resources of the models package (never part of the production barrel). */
+export * as FakeOpenAiServer from "./FakeOpenAiServer.ts"
