@@ -48,3 +48,10 @@ export const makeProgress = (label: string, total: number): Effect.Effect<Progre
         })
     }
   })
+
+/**
+ * A one-off line on stderr (a retry, a split request) that does not garble a progress line drawn
+ * in place: the line is cleared first and the next update redraws it.
+ */
+export const printNotice = (text: string): Effect.Effect<void> =>
+  Effect.sync(() => void process.stderr.write(`${process.stderr.isTTY === true ? "\r\x1b[2K" : ""}${text}\n`))

@@ -377,17 +377,26 @@ export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService
           )
         )
 
-    /** llama.cpp's `/tokenize` (at the server's root) of a text; undefined when it fails. */
-    const tokenize = (text: string): Effect.Effect<number | undefined> =>
-      once((base) => `${base.replace(/\/v1$/, "")}/tokenize`, { content: text }, (json) =>
-        Schema.decodeUnknown(Schema.Struct({ tokens: Schema.Array(Schema.Unknown) }))(json).pipe(
-          Effect.map((r) => r.tokens.length),
-          Effect.mapError((e) => fail("bad_response", e.message))
-        )).pipe(Effect.option, Effect.map(Option.getOrUndefined))
+    /**
+     * A choice's tokens by llama.cpp's `/tokenize` (at the server's root): of prompt + text, less the
+     * prompt's tokens, since a text alone gets a leading-space token; of the text alone for chat
+     * (the prompt is the server's template). Undefined when it fails.
+     */
+    const tokenize = (text: string, prompt: { readonly text: string; readonly tokens: number } | undefined): Effect.Effect<number | undefined> =>
+      once(
+        (base) => `${base.replace(/\/v1$/, "")}/tokenize`,
+        prompt !== undefined ? { content: prompt.text + text, add_special: true } : { content: text },
+        (json) =>
+          Schema.decodeUnknown(Schema.Struct({ tokens: Schema.Array(Schema.Unknown) }))(json).pipe(
+            Effect.map((r) => Math.max(0, r.tokens.length - (prompt?.tokens ?? 0))),
+            Effect.mapError((e) => fail("bad_response", e.message))
+          )
+      ).pipe(Effect.option, Effect.map(Option.getOrUndefined))
 
     /** Per-choice completion tokens, and how each was counted (see TokensCountedBy). */
-    const countTokens = (reply: Reply, sorted: ReadonlyArray<Choice>) => {
+    const countTokens = (reply: Reply, sorted: ReadonlyArray<Choice>, prompt: string | undefined) => {
       const total = reply.completionTokens
+      const prefix = prompt !== undefined && reply.promptTokens > 0 ? { text: prompt, tokens: reply.promptTokens } : undefined
       const split = total !== undefined ? splitTokens(total, sorted.map((c) => c.text)) : undefined
       return Effect.forEach(sorted, (c, i): Effect.Effect<{ readonly tokens: number; readonly by: TokensCountedBy }> => {
         if (c.logprobs !== undefined) return Effect.succeed({ tokens: c.logprobs.length, by: "logprobs" })
@@ -395,7 +404,7 @@ export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService
           return Effect.succeed({ tokens: total, by: "usage" })
         }
         if (reply.usageOfFirstChoiceOnly) {
-          return Effect.map(tokenize(c.text), (t) => (t !== undefined ? { tokens: t, by: "tokenize" } : { tokens: estimateTokens(c.text), by: "estimate" }))
+          return Effect.map(tokenize(c.text, prefix), (t) => (t !== undefined ? { tokens: t, by: "tokenize" } : { tokens: estimateTokens(c.text), by: "estimate" }))
         }
         if (split !== undefined) return Effect.succeed({ tokens: split[i]!, by: "usage-split" })
         return Effect.succeed({ tokens: estimateTokens(c.text), by: "estimate" })
@@ -407,7 +416,7 @@ export const make = (options: OpenAiOptions): Effect.Effect<LanguageModelService
       withRetries(once((base) => base + path, { ...payload, ...samplingBody(o, read === readChatReply) }, decodeReply(read, o.n))).pipe(
         Effect.flatMap((reply) => {
           const sorted = [...reply.choices].sort((a, b) => a.index - b.index)
-          return Effect.map(countTokens(reply, sorted), (counts) =>
+          return Effect.map(countTokens(reply, sorted, typeof payload.prompt === "string" ? payload.prompt : undefined), (counts) =>
             sorted.map((c, i) =>
               new Completion({
                 text: c.text,

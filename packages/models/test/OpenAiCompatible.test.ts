@@ -216,14 +216,16 @@ describe("reply shapes and failures of real servers (llama.cpp, vLLM, SGLang, Op
       const server = yield* FakeOpenAiServer.make()
       const texts = ["a b c d", "e f", "g h i"]
       server.setDefault((r) =>
+        // Like llama.cpp: prompt + text with add_special, the prompt's 7 tokens included.
         r.path === "/tokenize"
-          ? { body: { tokens: String(r.body.content).split(" ").map((_, i) => i) } }
+          ? { body: { tokens: Array.from({ length: 7 + String(r.body.content).slice(1).split(" ").length }, (_, i) => i) } }
           : { body: llamaCppReply(texts, { usage: 40, logprobs: r.body.logprobs === 1 }) }
       )
       const model = yield* backend(server)
       const plain = yield* model.complete("p", new SamplingOptions({ n: 3 }))
       expect(plain.map((c) => [c.completionTokens, c.tokensCountedBy])).toEqual([[40, "usage"], [2, "tokenize"], [3, "tokenize"]])
-      expect(server.requests().filter((r) => r.path === "/tokenize").map((r) => r.body.content).sort()).toEqual(["e f", "g h i"])
+      const tokenized = server.requests().filter((r) => r.path === "/tokenize")
+      expect(tokenized.map((r) => [r.body.content, r.body.add_special]).sort()).toEqual([["pe f", true], ["pg h i", true]])
 
       server.reset()
       const withLogprobs = yield* model.complete("p", new SamplingOptions({ n: 3, logprobs: true }))

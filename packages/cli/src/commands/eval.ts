@@ -18,6 +18,8 @@ import { DatabaseLive } from "../Layers.ts"
 import { formatCell } from "../Output.ts"
 import { output, printTable } from "../Output.ts"
 import { makeProgress } from "../Progress.ts"
+// mcts mode: the search's prompt and step options.
+import { examples, modelNotices, stepMaxTokens } from "./search.ts"
 
 const repos = Layer.mergeAll(EvaluationsRepo.Default, ProblemsRepo.Default, ExecutionsRepo.Default, SearchRepo.Default)
 // Every execution goes through the execution cache, which logs its purpose (search / scoring) in execution_log.
@@ -114,6 +116,8 @@ const evaluate = (o: {
   readonly ks: string
   readonly seed: number
   readonly rollouts: number
+  readonly examples: "on" | "off"
+  readonly stepMaxTokens: number
   readonly temperature: Option.Option<number>
   readonly runId: Option.Option<string>
   readonly concurrency: number
@@ -140,7 +144,7 @@ const evaluate = (o: {
       } else if (o.policy === "reference") {
         policyValue = { _tag: "reference" }
       } else {
-        const model = yield* ModelSpecs.make(o.policy, { role: "policy", problems, runId: runIdValue })
+        const model = yield* ModelSpecs.make(o.policy, { role: "policy", problems, runId: runIdValue, openai: modelNotices })
         policyValue = { _tag: "model", model }
       }
       const progress = yield* makeProgress(`eval ${o.dataset}`, problems.length)
@@ -161,7 +165,7 @@ const evaluate = (o: {
             ? searchOnVisibleTests({
               policy: policyValue.model,
               policySpec: o.policy,
-              config: new SearchConfig({ rollouts: o.rollouts, seed: o.seed })
+              config: new SearchConfig({ rollouts: o.rollouts, seed: o.seed, examples: o.examples === "on", stepMaxTokens: o.stepMaxTokens })
             })
             : undefined,
         onProgress: (done) => progress.update(done)
@@ -218,7 +222,7 @@ const list = Command.make("list", { json }, (o) =>
 // `o1coder eval --dataset ...` runs an evaluation; `eval show ID` and `eval list` read stored ones.
 const evalCommand = Command.make(
   "eval",
-  { dataset, split, limit, policy, mode, samples, ks, seed, rollouts, temperature, runId, concurrency, json },
+  { dataset, split, limit, policy, mode, samples, ks, seed, rollouts, examples, stepMaxTokens, temperature, runId, concurrency, json },
   (o) =>
     Option.match(o.dataset, {
       onNone: () => Effect.fail(new InputError({ file: "eval", field: "--dataset", reason: "required (or use `eval show ID` / `eval list`)" })),

@@ -1,9 +1,10 @@
 import { Args, Command, Options } from "@effect/cli"
-import { ModelSpecs, RecordReplay, SamplingOptions } from "@o1coder/models"
+import { ModelSpecs, OpenAiCompatible, RecordReplay, SamplingOptions } from "@o1coder/models"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { Console, Effect, Option } from "effect"
 import { DatabaseLive } from "../Layers.ts"
 import { output } from "../Output.ts"
+import { printNotice } from "../Progress.ts"
 
 const spec = Args.text({ name: "SPEC" }).pipe(
   Args.withDescription(
@@ -33,11 +34,12 @@ const threads = Options.integer("threads").pipe(
   Options.optional,
   Options.withDescription("llama: CPU threads (default O1CODER_LLAMA_THREADS or the available cores; 1 is faster on a busy machine).")
 )
+const logprobs = Options.boolean("logprobs").pipe(Options.withDescription("Ask for each token's logprob (printed as their mean; all of them with --json)."))
 const json = Options.boolean("json").pipe(Options.withDescription("Print the completions as JSON."))
 
 const tryCommand = Command.make(
   "try",
-  { spec, prompt, n, maxTokens, stop, temperature, seed, record, dataset, threads, json },
+  { spec, prompt, n, maxTokens, stop, temperature, seed, record, dataset, threads, logprobs, json },
   (a) =>
     Effect.gen(function* () {
       const problems = a.spec.startsWith("simulated")
@@ -46,6 +48,7 @@ const tryCommand = Command.make(
       const model = yield* ModelSpecs.make(a.spec, {
         problems,
         record: a.record as RecordReplay.RecordMode,
+        openai: { onNotice: (notice) => printNotice(OpenAiCompatible.formatNotice(notice)) },
         ...(Option.isSome(a.threads) ? { llama: { threads: a.threads.value } } : {})
       })
       const started = performance.now()
@@ -56,6 +59,7 @@ const tryCommand = Command.make(
           maxTokens: a.maxTokens,
           stop: a.stop.map((s) => s.replace(/\\n/g, "\n")),
           temperature: a.temperature,
+          logprobs: a.logprobs,
           ...(Option.isSome(a.seed) ? { seed: a.seed.value } : {})
         })
       )
@@ -66,9 +70,15 @@ const tryCommand = Command.make(
         Effect.gen(function* () {
           yield* Console.log(`model version: ${model.modelVersion}  (${seconds.toFixed(2)} s)`)
           for (const [i, c] of completions.entries()) {
+            const countedBy = c.tokensCountedBy !== undefined ? ` (${c.tokensCountedBy})` : ""
             yield* Console.log(
-              `--- completion ${i} (finish: ${c.finishReason}, tokens: ${c.promptTokens} in / ${c.completionTokens} out${c.cached ? ", replayed from the store" : ""})`
+              `--- completion ${i}: finish ${c.finishReason}, tokens ${c.promptTokens} in / ${c.completionTokens} out${countedBy}` +
+                `${c.cached ? ", replayed from the store" : ""}`
             )
+            if (c.logprobs !== undefined && c.logprobs.length > 0) {
+              const mean = c.logprobs.reduce((s, l) => s + l.logprob, 0) / c.logprobs.length
+              yield* Console.log(`    mean logprob ${mean.toFixed(3)} over ${c.logprobs.length} tokens`)
+            }
             yield* Console.log(c.text)
           }
         })
@@ -80,6 +90,8 @@ const tryCommand = Command.make(
       "Examples:\n" +
       "  o1coder models try llama:../shared/data/models/stories260K.gguf --prompt \"Once upon a time\" -n 3 --max-tokens 40\n" +
       "  o1coder models try openai:http://localhost:8000/v1#Qwen2.5-Coder-7B-Instruct --prompt \"def fib(n):\" --stop \"\\n\\n\"\n" +
+      "  o1coder models try openai:http://127.0.0.1:8080/v1#stories260K --prompt \"Once upon a time\" -n 3 --logprobs\n" +
+      "    (llama-server: -np 4 serves at most 4 completions per request; more are sent as several requests)\n" +
       "  o1coder models try simulated --prompt \"<a step prompt from the search>\" -n 3"
   )
 )

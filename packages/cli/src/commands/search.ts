@@ -1,7 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import type { Problem, Test } from "@o1coder/domain"
 import type { LanguageModelService } from "@o1coder/models"
-import { ModelSpecs } from "@o1coder/models"
+import { ModelSpecs, OpenAiCompatible } from "@o1coder/models"
 import { Reward } from "@o1coder/reward"
 import { CachedSandbox, SandboxLive } from "@o1coder/sandbox"
 import type { SearchOutcome, SearchSuite } from "@o1coder/search"
@@ -12,10 +12,10 @@ import type { NodeRow } from "@o1coder/store/SearchRepo"
 import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { MutantSourceLive, TestGen } from "@o1coder/tcg"
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Effect, Layer, Option, Schema } from "effect"
 import { DatabaseLive } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
-import { makeProgress } from "../Progress.ts"
+import { makeProgress, printNotice } from "../Progress.ts"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of tables."))
 const dataset = Options.text("dataset").pipe(Options.optional, Options.withDescription("Dataset name in the store (import it first)."))
@@ -41,6 +41,14 @@ const suiteKind = Options.choice("suite", ["mutation", "dataset", "llm", "all", 
 )
 const tcg = Options.text("tcg").pipe(Options.optional, Options.withDescription("TCG model spec for --suite llm/all (e.g. simulated-tcg)."))
 const budget = Options.integer("suite-budget").pipe(Options.withDefault(60), Options.withDescription("Mutated inputs tried per problem for the suite."))
+export const examples = Options.choice("examples", ["on", "off"]).pipe(
+  Options.withDefault("on" as const),
+  Options.withDescription("The step prompt's worked examples (off for a model with a small context window, e.g. 2048 tokens).")
+)
+export const stepMaxTokens = Options.integer("step-max-tokens").pipe(
+  Options.withDefault(SearchConfig.default.stepMaxTokens),
+  Options.withDescription("Tokens of one step at most (the max_tokens of each expansion request).")
+)
 const runId = Options.text("run-id").pipe(Options.optional, Options.withDescription("Tag the searches with this run id."))
 
 /** Search with its collaborators: the sandbox under the execution cache, test generation, rewards, the store. */
@@ -67,6 +75,19 @@ const summaryRow = (o: SearchOutcome) => ({
   stop: o.stoppedBy
 })
 
+/** Problems whose search failed: the command prints every reason in full, then exits non-zero. */
+export class SearchesFailed extends Schema.TaggedError<SearchesFailed>()("SearchesFailed", {
+  failed: Schema.Number,
+  total: Schema.Number
+}) {
+  override get message() {
+    return `${this.failed} of ${this.total} problem${this.total === 1 ? "" : "s"} failed (reasons above)`
+  }
+}
+
+/** Model-backend notices (retries, split requests) as lines on stderr beside the progress line. */
+export const modelNotices = { onNotice: (notice: OpenAiCompatible.Notice) => printNotice(OpenAiCompatible.formatNotice(notice)) }
+
 const printSummary = (outcomes: ReadonlyArray<SearchOutcome>, failures: ReadonlyArray<{ problem: string; reason: string }>) =>
   Effect.gen(function* () {
     yield* printTable(outcomes.map(summaryRow))
@@ -78,7 +99,7 @@ const printSummary = (outcomes: ReadonlyArray<SearchOutcome>, failures: Readonly
     )
     if (failures.length > 0) {
       yield* Console.log(`\n${failures.length} problem(s) failed:`)
-      yield* printTable(failures)
+      for (const f of failures) yield* Console.log(`${f.problem}: ${f.reason}`)
     }
   })
 
@@ -96,7 +117,10 @@ const suiteFor = (problem: Problem, kind: string, options: { readonly seed: numb
 
 const run = Command.make(
   "search",
-  { dataset, split, limit, policy, rollouts, depth, width, c, seed, concurrency, tokenBudget, earlyStop, suiteKind, tcg, budget, runId, json },
+  {
+    dataset, split, limit, policy, rollouts, depth, width, c, seed, concurrency, tokenBudget, earlyStop, examples, stepMaxTokens,
+    suiteKind, tcg, budget, runId, json
+  },
   (o) =>
     Effect.gen(function* () {
       if (Option.isNone(o.dataset) || Option.isNone(o.policy)) {
@@ -105,10 +129,13 @@ const run = Command.make(
       const problems = yield* (yield* ProblemsRepo).list({ dataset: o.dataset.value, split: Option.getOrUndefined(o.split), limit: Option.getOrUndefined(o.limit) })
       if (problems.length === 0) return yield* Effect.fail(new Error(`no problems in dataset ${o.dataset.value}: import them first`))
       const runIdValue = Option.getOrUndefined(o.runId)
-      const policyModel = yield* ModelSpecs.make(o.policy.value, { problems, role: "policy", runId: runIdValue })
-      const tcgModel = Option.isSome(o.tcg) ? yield* ModelSpecs.make(o.tcg.value, { problems, role: "tcg", runId: runIdValue }) : undefined
+      const policyModel = yield* ModelSpecs.make(o.policy.value, { problems, role: "policy", runId: runIdValue, openai: modelNotices })
+      const tcgModel = Option.isSome(o.tcg)
+        ? yield* ModelSpecs.make(o.tcg.value, { problems, role: "tcg", runId: runIdValue, openai: modelNotices })
+        : undefined
       const config = new SearchConfig({
-        rollouts: o.rollouts, maxDepth: o.depth, width: o.width, c: o.c, seed: o.seed, tokenBudget: o.tokenBudget, earlyStop: o.earlyStop
+        rollouts: o.rollouts, maxDepth: o.depth, width: o.width, c: o.c, seed: o.seed, tokenBudget: o.tokenBudget, earlyStop: o.earlyStop,
+        examples: o.examples === "on", stepMaxTokens: o.stepMaxTokens
       })
       const search = yield* Search
       const progress = yield* makeProgress("search", problems.length)
@@ -154,6 +181,7 @@ const run = Command.make(
       yield* progress.finish(detail())
       const ordered = problems.flatMap((p) => finished.filter((f) => f.problemId === p.id))
       yield* output(o.json, { outcomes: ordered, failures }, printSummary(ordered, failures))
+      if (failures.length > 0) return yield* new SearchesFailed({ failed: failures.length, total: problems.length })
     }).pipe(Effect.scoped, Effect.provide(searchLayer))
 )
 
@@ -172,7 +200,9 @@ const resume = Command.make("resume", { searchId, json }, (o) =>
     const suite: SearchSuite = Option.isSome(storedSuite)
       ? { id: storedSuite.value.suite.id, tests: storedSuite.value.suite.cases.map((c) => c.test) }
       : { id: null, tests: problem.visibleTests }
-    const policyModel = yield* ModelSpecs.make(stored.policySpec, { problems: [problem], role: "policy", runId: record.runId ?? undefined })
+    const policyModel = yield* ModelSpecs.make(stored.policySpec, {
+      problems: [problem], role: "policy", runId: record.runId ?? undefined, openai: modelNotices
+    })
     const progress = yield* makeProgress(`resume ${o.searchId}`, stored.search.rollouts)
     const outcome = yield* search.resume(o.searchId, {
       problem, suite, policy: policyModel, policySpec: stored.policySpec,
@@ -195,7 +225,10 @@ export const searchCommand = run.pipe(
       "rewarded by running the code on the problem's generated test suite (never the held-out tests). Every iteration is\n" +
       "checkpointed in the store; a rerun with the same options continues the same searches. Progress on stderr, a\n" +
       "summary table at the end (or --json).\n" +
-      "Example: o1coder search --dataset mbpp --split test --limit 20 --policy simulated --rollouts 15 --seed 1"
+      "Exits 1 when a problem's search failed (every reason printed in full).\n" +
+      "Example: o1coder search --dataset mbpp --split test --limit 20 --policy simulated --rollouts 15 --seed 1\n" +
+      "Example (llama-server -np 4 -c 8192, 2048 tokens a slot): o1coder search --dataset mbpp --limit 3\n" +
+      "  --policy openai:http://127.0.0.1:8080/v1#stories260K --width 3 --examples off --step-max-tokens 64 --suite visible"
   ),
   Command.withSubcommands([resume])
 )
