@@ -1,7 +1,8 @@
 import { Command, Options, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Effect } from "effect"
-import { subcommands } from "./commands/index.ts"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Array, Cause, Console, Effect } from "effect"
+import { loadFor } from "./commands/index.ts"
 
 // `--database-url` is accepted anywhere on the line (a global option): it is taken out of the
 // arguments before parsing and handed to the store as DATABASE_URL.
@@ -26,16 +27,17 @@ const databaseUrl = Options.text("database-url").pipe(
   )
 )
 
-const root = Command.make("o1coder", { databaseUrl }).pipe(
+const base = Command.make("o1coder", { databaseUrl }).pipe(
   Command.withDescription(
     "o1coder: self-play reinforcement learning for code generation (O1-CODER): pseudocode steps searched by MCTS,\n" +
       "rewarded by running code on generated tests in a sandbox, every trace in Postgres.\n" +
       "Start with `o1coder demo` (offline, simulated policy), then `o1coder sql \"select * from round_metrics\"`."
-  ),
-  Command.withSubcommands(subcommands)
+  )
 )
 
-const cli = Command.run(root, { name: "o1coder", version: "0.1.0" })
+const argv = takeDatabaseUrl(process.argv)
+const subcommands = await loadFor(argv.slice(2))
+const info = { name: "o1coder", version: "0.1.0" }
 
 /** Errors reach the user as one readable line; the full cause only with O1CODER_DEBUG=1. */
 const report = (cause: Cause.Cause<unknown>) =>
@@ -53,7 +55,9 @@ const report = (cause: Cause.Cause<unknown>) =>
   })
 
 // Each command provides the services it needs (see Layers.ts): only the platform is provided here.
-const program = cli(takeDatabaseUrl(process.argv))
+const program = Array.isNonEmptyReadonlyArray(subcommands)
+  ? Command.run(base.pipe(Command.withSubcommands(subcommands)), info)(argv)
+  : Command.run(base, info)(argv)
 
 program.pipe(
   Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : report(cause))),

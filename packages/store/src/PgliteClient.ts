@@ -1,4 +1,3 @@
-import { PGlite } from "@electric-sql/pglite"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
@@ -23,6 +22,8 @@ export const make = (options: PgliteOptions) =>
     const db = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
+          // Loaded on first use: commands that never open the store start without the wasm module.
+          const { PGlite } = await import("@electric-sql/pglite")
           const db = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir)
           await db.waitReady
           return db

@@ -1,13 +1,63 @@
-import * as Db from "./db.ts"
-import * as Eval from "./eval.ts"
-import * as Export from "./export.ts"
-import * as Models from "./models.ts"
-import * as Problems from "./problems.ts"
-import * as SandboxCommands from "./sandbox.ts"
-import * as SearchCommands from "./search.ts"
-import * as SelfPlay from "./selfplay.ts"
-import * as Tcg from "./tcg.ts"
-import * as Train from "./train.ts"
+import type { Command } from "@effect/cli"
+import type { NodeContext } from "@effect/platform-node/NodeContext"
 
-/** Every command module contributes its subcommands here. */
-export const subcommands = [...Db.commands, ...Eval.commands, ...Models.commands, ...Problems.commands, ...SandboxCommands.commands, ...SearchCommands.commands, ...SelfPlay.commands, ...Tcg.commands, ...Export.commands, ...Train.commands] as const
+/** What every command module exports: its top-level commands, needing only the platform's services. */
+export interface CommandModule {
+  readonly commands: ReadonlyArray<Command.Command<any, NodeContext, unknown, any>>
+}
+
+type Load = () => Promise<CommandModule>
+
+const db: Load = () => import("./db.ts")
+const evalModule: Load = () => import("./eval.ts")
+const exportModule: Load = () => import("./export.ts")
+const models: Load = () => import("./models.ts")
+const problems: Load = () => import("./problems.ts")
+const sandbox: Load = () => import("./sandbox.ts")
+const search: Load = () => import("./search.ts")
+const selfplay: Load = () => import("./selfplay.ts")
+const tcg: Load = () => import("./tcg.ts")
+const train: Load = () => import("./train.ts")
+
+/**
+ * Each top-level command and the module that defines it. A command line loads only the module of
+ * its command (so `o1coder sql` never loads the search engine); `--help` and anything unknown load
+ * all of them. A test checks this table against the modules.
+ */
+export const registry: Readonly<Record<string, Load>> = {
+  db,
+  sql: db,
+  eval: evalModule,
+  export: exportModule,
+  models,
+  problems,
+  exec: sandbox,
+  doctor: sandbox,
+  search,
+  tree: search,
+  run: selfplay,
+  resume: selfplay,
+  status: selfplay,
+  report: selfplay,
+  runs: selfplay,
+  init: selfplay,
+  demo: selfplay,
+  tcg,
+  train,
+  versions: train
+}
+
+const load = async (loaders: Iterable<Load>) =>
+  (await Promise.all([...new Set(loaders)].map((l) => l()))).flatMap((m) => m.commands)
+
+/** Every top-level command, in the order of the table. */
+export const loadAll = () => load(Object.values(registry))
+
+/** The commands a command line needs: the one it names, none for a bare `--version`, else all. */
+export const loadFor = (argv: ReadonlyArray<string>) => {
+  const words = argv.filter((a) => !a.startsWith("-"))
+  const name = words[0]
+  if (name !== undefined && Object.hasOwn(registry, name)) return load([registry[name]!])
+  if (name === undefined && argv.length > 0 && argv.every((a) => a === "--version")) return load([])
+  return loadAll()
+}
