@@ -13,14 +13,15 @@
 // bundle never runs. It is replaced by a rename and bundle files are never overwritten, so a
 // command started from an older build keeps loading its own chunks.
 //
-// usage: node scripts/build-cli.mjs [--quiet]
+// usage: node scripts/build-cli.mjs [--quiet] [--if-stale]
+//        node scripts/build-cli.mjs --check      exit 0 when the bundle is current, 1 when not
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const outdir = NodePath.join(root, "packages/cli/dist")
-const quiet = process.argv.includes("--quiet")
+const currentFile = NodePath.join(outdir, "current.json")
 
 /** Packages that load native addons, wasm or data files relative to their own files. */
 const external = ["@electric-sql/pglite", "node-llama-cpp", "pg-native", "msgpackr-extract", "tsx", "esbuild"]
@@ -50,6 +51,22 @@ const watched = (metafile) =>
       return { path: NodePath.relative(outdir, file), size: stat.size, mtimeMs: stat.mtimeMs }
     })
 
+/**
+ * Writes a content-hashed output unless it is already there, by a rename: a running command may be
+ * loading that very file, and another build may be writing it at the same time.
+ */
+const writeOnce = (path, contents) => {
+  const now = new Date()
+  if (NodeFs.statSync(path, { throwIfNoEntry: false })?.size === contents.length) NodeFs.utimesSync(path, now, now)
+  else replace(path, contents)
+}
+
+const replace = (path, contents) => {
+  const staging = `${path}.tmp-${process.pid}`
+  NodeFs.writeFileSync(staging, contents)
+  NodeFs.renameSync(staging, path)
+}
+
 /** Removes bundle files of earlier builds that no process has needed for two days. */
 const prune = (keep) => {
   const cutoff = Date.now() - 2 * 24 * 3600 * 1000
@@ -60,7 +77,23 @@ const prune = (keep) => {
   }
 }
 
-export const build = async () => {
+/** The entry of the current bundle when no source changed since it was built, else undefined. */
+export const freshEntry = () => {
+  let current
+  try {
+    current = JSON.parse(NodeFs.readFileSync(currentFile, "utf8"))
+  } catch {
+    return undefined
+  }
+  const unchanged = current.inputs.every(({ path, size, mtimeMs }) => {
+    const stat = NodeFs.statSync(NodePath.join(outdir, path), { throwIfNoEntry: false })
+    return stat !== undefined && stat.size === size && stat.mtimeMs === mtimeMs
+  })
+  return unchanged ? NodePath.join(outdir, current.entry) : undefined
+}
+
+/** Bundles the CLI and returns the entry's path. */
+export const build = async ({ quiet = false } = {}) => {
   const esbuild = await import("esbuild")
   const started = Date.now()
   const result = await esbuild.build({
@@ -78,18 +111,19 @@ export const build = async () => {
     minifyWhitespace: true,
     minifySyntax: true,
     metafile: true,
+    write: false,
     logLevel: "warning",
     external,
     // Bundled CommonJS packages call require() for Node built-ins.
     banner: { js: 'import { createRequire as __o1Require } from "node:module"; const require = __o1Require(import.meta.url);' },
     plugins: [sourceUrls]
   })
-  const outputs = Object.keys(result.metafile.outputs).map((file) => NodePath.resolve(root, file))
+  NodeFs.mkdirSync(outdir, { recursive: true })
+  for (const file of result.outputFiles) writeOnce(file.path, file.contents)
+  const outputs = result.outputFiles.map((file) => file.path)
   const entry = outputs.find((file) => NodePath.basename(file).startsWith("o1coder-"))
   const current = { entry: NodePath.relative(outdir, entry), inputs: watched(result.metafile) }
-  const staging = NodePath.join(outdir, `current.json.tmp-${process.pid}`)
-  NodeFs.writeFileSync(staging, JSON.stringify(current))
-  NodeFs.renameSync(staging, NodePath.join(outdir, "current.json"))
+  replace(currentFile, JSON.stringify(current))
   prune(new Set(outputs))
   if (!quiet) {
     const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
@@ -98,6 +132,11 @@ export const build = async () => {
         `(${(bytes / 1e6).toFixed(1)} MB, ${current.inputs.length} watched sources, ${Date.now() - started} ms)`
     )
   }
+  return entry
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await build()
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes("--check")) process.exit(freshEntry() === undefined ? 1 : 0)
+  const quiet = process.argv.includes("--quiet")
+  if (!(process.argv.includes("--if-stale") && freshEntry() !== undefined)) await build({ quiet })
+}

@@ -1,40 +1,21 @@
 #!/usr/bin/env node
 // Starts the bundled CLI (packages/cli/dist, built by `npm ci` through the root `prepare` script).
-// When a source file changed since that build, it rebuilds first (about a second), so the bundle
-// never runs stale code. Without esbuild it runs the TypeScript sources through tsx (slow start).
-import { spawnSync } from "node:child_process"
-import * as NodeFs from "node:fs"
-import { fileURLToPath } from "node:url"
+// When a source file changed since that build, it rebuilds first (a few seconds), so the bundle
+// never runs stale code. If bundling fails it runs the TypeScript sources through tsx (slow start).
+import { pathToFileURL } from "node:url"
+import { build, freshEntry } from "../../../scripts/build-cli.mjs"
 
-const dist = new URL("../dist/", import.meta.url)
-
-const readCurrent = () => {
+let entry = freshEntry()
+if (entry === undefined) {
   try {
-    return JSON.parse(NodeFs.readFileSync(new URL("current.json", dist), "utf8"))
-  } catch {
-    return undefined
+    entry = await build({ quiet: true })
+  } catch (error) {
+    process.stderr.write(`o1coder: could not bundle the CLI (${error.message}); running from the TypeScript sources (slow start)\n`)
   }
 }
 
-const isFresh = (current) =>
-  current !== undefined &&
-  current.inputs.every(({ path, size, mtimeMs }) => {
-    const stat = NodeFs.statSync(new URL(path, dist), { throwIfNoEntry: false })
-    return stat !== undefined && stat.size === size && stat.mtimeMs === mtimeMs
-  })
-
-let current = readCurrent()
-if (!isFresh(current)) {
-  const script = fileURLToPath(new URL("../../../scripts/build-cli.mjs", import.meta.url))
-  const built = spawnSync(process.execPath, [script, "--quiet"], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" })
-  current = built.status === 0 ? readCurrent() : undefined
-  if (current === undefined) {
-    process.stderr.write(`o1coder: could not bundle the CLI, running from the TypeScript sources (slow start)\n${built.stderr ?? ""}`)
-  }
-}
-
-if (current !== undefined) {
-  await import(new URL(current.entry, dist).href)
+if (entry !== undefined) {
+  await import(pathToFileURL(entry).href)
 } else {
   const { register } = await import("tsx/esm/api")
   register()
