@@ -1,9 +1,12 @@
 /**
- * Compares node-llama-cpp generation speed by thread count on stories260K.gguf (prints ms/token).
- *   npx tsx packages/models/scripts/bench-llama-threads.ts [tokens=60]
+ * Compares node-llama-cpp generation speed by thread count on stories260K.gguf: 1 thread, half the
+ * cores (the default) and every core, in alternating rounds so that each count sees the same load.
+ * Prints the median ms/token per count and the load average.
+ *   npx tsx packages/models/scripts/bench-llama-threads.ts [tokens=60] [rounds=3]
  */
 import { sharedDataFile } from "@o1coder/domain"
 import * as NodeOs from "node:os"
+import { defaultThreads } from "../src/LlamaCpp.ts"
 
 const gguf = sharedDataFile("models/stories260K.gguf")
 if (gguf.missing !== undefined) {
@@ -11,12 +14,16 @@ if (gguf.missing !== undefined) {
   process.exit(0)
 }
 const tokens = Number(process.argv[2] ?? 60)
+const rounds = Number(process.argv[3] ?? 3)
+const cores = NodeOs.availableParallelism()
 const { getLlama, LlamaCompletion } = await import("node-llama-cpp")
 const llama = await getLlama({ gpu: false, build: "never", progressLogs: false })
 const model = await llama.loadModel({ modelPath: gguf.path })
-const counts = [...new Set([1, NodeOs.availableParallelism()])]
-console.log(`cores ${NodeOs.availableParallelism()}, load average ${NodeOs.loadavg()[0]!.toFixed(1)}, node-llama-cpp default threads ${llama.maxThreads}`)
-for (const threads of counts) {
+const counts = [...new Set([1, defaultThreads(), cores])].sort((a, b) => a - b)
+const load = () => NodeOs.loadavg().map((l) => l.toFixed(1)).join(" ")
+console.log(`cores ${cores}, default threads ${defaultThreads()}, node-llama-cpp's own default ${llama.maxThreads}, load average ${load()}`)
+
+const msPerToken = async (threads: number) => {
   const context = await model.createContext({ threads, contextSize: 256 })
   const sequence = context.getSequence()
   let n = 0
@@ -28,9 +35,20 @@ for (const threads of counts) {
       n += t.length
     }
   })
-  console.log(`threads ${threads}: ${n} tokens, ${((performance.now() - started) / Math.max(1, n)).toFixed(2)} ms/token`)
+  const ms = (performance.now() - started) / Math.max(1, n)
   await sequence.dispose()
   await context.dispose()
+  return ms
 }
+
+const samples = new Map(counts.map((c) => [c, [] as Array<number>]))
+for (let round = 0; round < rounds; round++) {
+  for (const threads of counts) samples.get(threads)!.push(await msPerToken(threads))
+}
+for (const [threads, ms] of samples) {
+  const sorted = [...ms].sort((a, b) => a - b)
+  console.log(`threads ${threads}: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} ms/token (runs: ${ms.map((m) => m.toFixed(2)).join(", ")})`)
+}
+console.log(`load average after: ${load()}`)
 await model.dispose()
 await llama.dispose()

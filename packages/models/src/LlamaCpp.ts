@@ -9,8 +9,8 @@ import { Completion, ModelError } from "./LanguageModel.ts"
  * node-llama-cpp (3.21.1) in-process backend for a GGUF file. The package is imported only when
  * this backend is selected, so users who never select it pay nothing at start-up (and may omit the
  * optional dependency). Uses the prebuilt CPU binaries: `gpu: false, build: "never"` never
- * downloads or compiles. `threads` defaults to the available cores: node-llama-cpp's own default
- * is far slower on small machines. The model and context are disposed when the scope closes.
+ * downloads or compiles. `threads` defaults to half the cores (see `defaultThreads`). The model and
+ * context are disposed when the scope closes.
  */
 
 export interface LlamaOptions {
@@ -128,11 +128,12 @@ export const make = (options: LlamaOptions): Effect.Effect<LanguageModelService,
 class ContextTooLong extends Error {}
 
 /**
- * `O1CODER_LLAMA_THREADS`, else the available cores (node-llama-cpp's own default is far slower on
- * an idle small machine). On a machine whose cores are busy with other work, ggml's spinning
- * threads can be much slower than one thread: see the README's measurement.
+ * `O1CODER_LLAMA_THREADS`, else half the available cores (at least 1). ggml's threads spin while
+ * they wait for each other: with one per core, any other work on the machine stalls every token
+ * (on 2 busy cores, 2 threads were hundreds of times slower than 1; the models README has the
+ * figures from `packages/models/scripts/bench-llama-threads.ts`). Half leaves room for the rest.
  */
 export const defaultThreads = (): number => {
   const fromEnv = Number(process.env.O1CODER_LLAMA_THREADS)
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : NodeOs.availableParallelism()
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Math.max(1, Math.floor(NodeOs.availableParallelism() / 2))
 }

@@ -32,7 +32,7 @@ const dataset = Options.text("dataset").pipe(
 )
 const threads = Options.integer("threads").pipe(
   Options.optional,
-  Options.withDescription("llama: CPU threads (default O1CODER_LLAMA_THREADS or the available cores; 1 is faster on a busy machine).")
+  Options.withDescription("llama: CPU threads (default O1CODER_LLAMA_THREADS, else half the cores).")
 )
 const logprobs = Options.boolean("logprobs").pipe(Options.withDescription("Ask for each token's logprob (printed as their mean; all of them with --json)."))
 const json = Options.boolean("json").pipe(Options.withDescription("Print the completions as JSON."))
