@@ -107,6 +107,7 @@ export const make = Effect.gen(function* () {
       topP: s.topP,
       topK: s.topK,
       stepMaxTokens: s.maxTokens,
+      examples: s.examples ?? true,
       tokenBudget: s.tokenBudget ?? 0,
       wallMs: s.wallSeconds !== undefined ? s.wallSeconds * 1000 : 0,
       earlyStop: s.earlyStop

@@ -87,7 +87,13 @@ export const SearchConfig = Schema.Struct({
   temperature: withDefault(NonNegativeNumber, () => 0.8),
   topP: withDefault(Probability, () => 0.95),
   topK: withDefault(NonNegativeInt, () => 40),
+  /** Tokens of one step at most (`--step-max-tokens` of `o1coder search`). */
   maxTokens: withDefault(PositiveInt, () => 512),
+  /**
+   * The step prompt's worked examples (`--examples`; default true). Off for a model with a small
+   * context window. Optional without a default so that configs without it keep their run id.
+   */
+  examples: Schema.optional(Bool),
   earlyStop: withDefault(Bool, () => false),
   selection: withDefault(oneOf("uct", "puct"), () => "uct" as const),
   tokenBudget: Schema.optional(PositiveInt),

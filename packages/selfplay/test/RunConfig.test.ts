@@ -3,7 +3,7 @@ import * as NodeFs from "node:fs"
 import { describe, expect, it } from "vitest"
 import { exampleYaml } from "../src/ExampleConfig.ts"
 import * as Demo from "../src/Demo.ts"
-import { decodeConfig, parseConfigText, planFor, runIdFor } from "../src/RunConfig.ts"
+import { decodeConfig, encodeConfig, parseConfigText, planFor, runIdFor } from "../src/RunConfig.ts"
 
 const EXAMPLE = new URL("../examples/vllm-slurm.yaml", import.meta.url)
 
@@ -29,6 +29,13 @@ describe("RunConfig", () => {
     expect(planFor(config, 1)).toEqual(["sft", "prm"])
     expect(planFor(config, 2)).toEqual(["prm", "dpo"])
     expect(planFor(config, 7)).toEqual(["prm", "dpo"])
+    // The worked examples are on unless turned off, and a config without the field keeps its run id.
+    expect(config.search.examples).toBeUndefined()
+    expect(Object.keys(encodeConfig(config).search ?? {})).not.toContain("examples")
+    expect(Either.getOrThrow(decodeConfig({ ...minimal, search: { examples: false, maxTokens: 64 } })).search).toMatchObject({
+      examples: false,
+      maxTokens: 64
+    })
   })
 
   it("names the path of each kind of mistake", () => {
@@ -44,7 +51,8 @@ describe("RunConfig", () => {
       [{ ...minimal, training: { backend: "local" } }, "training.stages.sft.command: required field is missing"],
       [{ ...minimal, tests: { generator: "llm" } }, "models.tcg: required when tests.generator is \"llm\""],
       [{ ...minimal, tests: { budget: 0 } }, "tests.budget: expected a positive integer, got 0"],
-      [{ ...minimal, evaluation: { enabled: "yes" } }, 'evaluation.enabled: expected true or false, got "yes"']
+      [{ ...minimal, evaluation: { enabled: "yes" } }, 'evaluation.enabled: expected true or false, got "yes"'],
+      [{ ...minimal, search: { examples: "off" } }, 'search.examples: expected true or false, got "off"']
     ]
     for (const [value, message] of cases) {
       const problems = problemsOf(value)
