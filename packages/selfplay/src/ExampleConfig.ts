@@ -48,7 +48,8 @@ search:                        # MCTS over pseudocode steps (DESIGN.md section 3
   temperature: 0.8
   topP: 0.95
   topK: 40
-  maxTokens: 512               # per step
+  maxTokens: 512               # per step (o1coder search --step-max-tokens)
+  examples: true               # worked examples in the step prompt (false for a small context window)
   earlyStop: false             # stop a search at the first passing path
   # tokenBudget: 200000
   # wallSeconds: 600
