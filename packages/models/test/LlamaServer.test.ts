@@ -62,7 +62,9 @@ describe("OpenAI-compatible backend against llama.cpp's llama-server (stories260
         const plain = yield* model.complete(PROMPT, options())
         expect(plain).toHaveLength(3)
         expect(plain.map((c) => c.tokensCountedBy)).toEqual(["usage", "tokenize", "tokenize"])
-        for (const c of plain) if (c.finishReason === "length") expect(c.completionTokens).toBe(40)
+        // Stopped at 40: exact from usage; /tokenize of prompt + text may merge a token pair now and then.
+        if (plain[0]!.finishReason === "length") expect(plain[0]!.completionTokens).toBe(40)
+        for (const c of plain.slice(1)) if (c.finishReason === "length") expect(Math.abs(c.completionTokens - 40)).toBeLessThanOrEqual(1)
         expect(plain.every((c) => c.completionTokens > 0 && c.promptTokens > 0)).toBe(true)
 
         const withLogprobs = yield* model.complete(PROMPT, options({ logprobs: true }))
