@@ -43,8 +43,8 @@ const storeWithProblems = Effect.gen(function* () {
   return { url, env }
 })
 
-const searchArgs = (baseUrl: string, runId: string) => [
-  "search", "--dataset", "mbpp", "--limit", "3", "--policy", `openai:${baseUrl}#stories260K`, "--width", "3", "--depth", "3",
+const searchArgs = (baseUrl: string, runId: string, limit = 3) => [
+  "search", "--dataset", "mbpp", "--limit", String(limit), "--policy", `openai:${baseUrl}#stories260K`, "--width", "3", "--depth", "3",
   "--rollouts", "3", "--examples", "off", "--step-max-tokens", "48", "--suite", "visible", "--seed", "1", "--run-id", runId, "--json"
 ]
 
@@ -106,6 +106,28 @@ describe("the CLI against llama-server (stories260K, -np 4 -c 8192)", () => {
           else expect(Math.abs(c.tokens - 48 * c.samples)).toBeLessThanOrEqual(Math.ceil(0.02 * 48 * c.samples))
         }
         expect(proxy.requests().filter((r) => r.path === "/v1/completions")).toHaveLength(samples / 3)
+      })
+    )
+
+    it.scoped("every request refused: each retry on stderr, every failure in full, exit 1", () =>
+      Effect.gen(function* () {
+        const { env } = yield* storeWithProblems
+        const proxy = yield* FaultProxy.make(yield* LlamaServer.Server)
+        const message = "injected: the server is overloaded, come back later (this reason is longer than a table column of 80 characters)"
+        proxy.setDefault(() => ({ _tag: "Status", status: 503, body: { error: { code: 503, message, type: "unavailable_error" } } }))
+        const args = searchArgs(proxy.baseUrl, "llama-refused", 2).filter((a) => a !== "--json")
+        const result = yield* Effect.promise(() => runCli([...args, "--concurrency", "1"], { env }))
+        expect(result.code).toBe(1)
+        expect(result.stderr).toMatch(/openai:stories260K: server_error HTTP 503, retry 1\/4 in \d+\.\d s/)
+        expect(result.stderr).toMatch(/retry 4\/4/)
+        expect(result.stderr).toContain("error: SearchesFailed: 2 of 2 problems failed (reasons above)")
+        const failures = result.stdout.split("\n").filter((l) => /^mbpp\/\d+: /.test(l))
+        expect(failures).toHaveLength(2)
+        for (const line of failures) {
+          expect(line).toContain(`server_error: HTTP 503: {"error":{"code":503,"message":"${message}"`)
+          expect(line).toMatch(/\(5 attempts\)$/)
+        }
+        expect(proxy.requests().filter((r) => r.path === "/v1/completions")).toHaveLength(10)
       })
     )
 
