@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { Scope } from "effect"
 import * as NodeHttp from "node:http"
-import type { AddressInfo } from "node:net"
+import { listenScoped } from "./Listen.ts"
 
 /**
  * A fake OpenAI-compatible HTTP server for tests: real sockets on 127.0.0.1, every request
@@ -97,7 +97,6 @@ export const make = (options: { readonly responder?: Responder } = {}): Effect.E
     let responder: Responder = options.responder ?? echoResponder
     let inFlight = 0
     let maxInFlight = 0
-    const sockets = new Set<import("node:net").Socket>()
 
     const server = NodeHttp.createServer((req, res) => {
       const chunks: Array<Buffer> = []
@@ -127,21 +126,7 @@ export const make = (options: { readonly responder?: Responder } = {}): Effect.E
         else send()
       })
     })
-    server.on("connection", (socket) => {
-      sockets.add(socket)
-      socket.on("close", () => sockets.delete(socket))
-    })
-
-    const port = yield* Effect.acquireRelease(
-      Effect.async<number>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
-      }),
-      () =>
-        Effect.async<void>((resume) => {
-          for (const socket of sockets) socket.destroy()
-          server.close(() => resume(Effect.void))
-        })
-    )
+    const port = yield* listenScoped(server)
 
     return {
       baseUrl: `http://127.0.0.1:${port}/v1`,

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { Scope } from "effect"
 import * as NodeHttp from "node:http"
-import type * as Net from "node:net"
+import { listenScoped } from "./Listen.ts"
 
 /**
  * A fault-injecting HTTP proxy for tests, in front of a real server (e.g. llama-server): every
@@ -50,7 +50,6 @@ export const make = (upstream: { readonly host: string; readonly port: number })
     let queue: Array<Fault> = []
     let policy: (request: { readonly path: string; readonly body: any }) => Fault | undefined = () => undefined
     let hanging = 0
-    const sockets = new Set<Net.Socket>()
 
     const forward = (req: NodeHttp.IncomingMessage, res: NodeHttp.ServerResponse, body: Buffer) =>
       new Promise<{ status: number; headers: NodeHttp.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
@@ -118,20 +117,7 @@ export const make = (upstream: { readonly host: string; readonly port: number })
         })
       })
     })
-    server.on("connection", (socket) => {
-      sockets.add(socket)
-      socket.on("close", () => sockets.delete(socket))
-    })
-    const port = yield* Effect.acquireRelease(
-      Effect.async<number>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as Net.AddressInfo).port)))
-      }),
-      () =>
-        Effect.async<void>((resume) => {
-          for (const socket of sockets) socket.destroy()
-          server.close(() => resume(Effect.void))
-        })
-    )
+    const port = yield* listenScoped(server)
     return {
       baseUrl: `http://127.0.0.1:${port}/v1`,
       requests: () => recorded.slice(),
