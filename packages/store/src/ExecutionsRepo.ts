@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Execution } from "@o1coder/domain"
+import { Execution, sha256 } from "@o1coder/domain"
 import { Effect, Option, Schema } from "effect"
 
 export type ExecutionPurpose = "search" | "scoring" | "validation" | "other"
@@ -36,6 +36,16 @@ export interface LogCount {
 }
 
 const decodeExecution = Schema.decodeUnknown(Execution)
+
+/** The first row's execution (a row that no longer decodes counts as absent). */
+const firstExecution = (rows: ReadonlyArray<{ readonly result: unknown }>): Effect.Effect<Option.Option<Execution>> =>
+  rows.length === 0
+    ? Effect.succeedNone
+    : decodeExecution(typeof rows[0]!.result === "string" ? JSON.parse(rows[0]!.result) : rows[0]!.result).pipe(
+        Effect.map(Option.some),
+        Effect.orElseSucceed(() => Option.none<Execution>())
+      )
+
 const encodeExecution = Schema.encodeSync(Execution)
 
 /**
@@ -50,14 +60,7 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
     /** The cached execution for this key, if any (a row that no longer decodes counts as absent). */
     const get = (key: string): Effect.Effect<Option.Option<Execution>, SqlError> =>
       sql<{ result: unknown }>`select result from executions where key = ${key}`.pipe(
-        Effect.flatMap((rows) =>
-          rows.length === 0
-            ? Effect.succeedNone
-            : decodeExecution(typeof rows[0]!.result === "string" ? JSON.parse(rows[0]!.result) : rows[0]!.result).pipe(
-                Effect.map(Option.some),
-                Effect.orElseSucceed(() => Option.none<Execution>())
-              )
-        ),
+        Effect.flatMap(firstExecution),
         Effect.withSpan("ExecutionsRepo.get")
       )
 
@@ -103,6 +106,15 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
       Effect.map((rows) => rows[0]!.n)
     )
 
-    return { get, put, log, countLog, size } as const
+    /** The cached execution a search requested for this code (its verdicts per test), if any. */
+    const ofSearchCode = (searchId: string, code: string): Effect.Effect<Option.Option<Execution>, SqlError> =>
+      sql<{ result: unknown }>`select e.result from executions e
+        where e.code_hash = ${sha256(code)}
+          and e.key in (select execution_key from execution_log where search_id = ${searchId})
+        limit 1`.pipe(
+        Effect.flatMap(firstExecution)
+      )
+
+    return { get, put, log, countLog, size, ofSearchCode } as const
   })
 }) {}

@@ -24,6 +24,28 @@ export class SearchRecord extends Schema.Class<SearchRecord>("SearchRecord")({
   finishedAt: Schema.NullOr(Schema.DateFromSelf)
 }) {}
 
+/** The size and outcome of one stored tree (`treeStats`); the answer's columns are null without an answer. */
+export class TreeStats extends Schema.Class<TreeStats>("TreeStats")({
+  id: Schema.String,
+  nodes: Schema.Number,
+  solved: Schema.Boolean,
+  answerVisits: Schema.NullOr(Schema.Number),
+  answerValueSum: Schema.NullOr(Schema.Number),
+  answerReward: Schema.NullOr(Schema.Number),
+  answerPassed: Schema.NullOr(Schema.Number),
+  answerTotal: Schema.NullOr(Schema.Number)
+}) {}
+
+export class RunSearchTotals extends Schema.Class<RunSearchTotals>("RunSearchTotals")({
+  runId: Schema.String,
+  searches: Schema.Number,
+  completed: Schema.Number,
+  rolloutsDone: Schema.Number,
+  tokens: Schema.Number,
+  modelCalls: Schema.Number,
+  executions: Schema.Number
+}) {}
+
 /** A node as stored (the columns of `nodes`). */
 export interface NodeRow {
   readonly id: string
@@ -234,7 +256,35 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
         [problemId]
       )
 
-    return { create, get, find, nodes, checkpoint, finish, markFailed, reopen, list, nodesOfProblem } as const
+    /** Per search matching the filter: its node count, whether it is solved, and its answer node's counts. */
+    const treeStats = (filter: { readonly runId?: string; readonly problemId?: string; readonly searchId?: string } = {}) =>
+      sql
+        .unsafe<Record<string, unknown>>(
+          `select s.id, count(n.id)::int as nodes,
+             coalesce(bool_or(n.terminal and n.total > 0 and n.passed = n.total), false) as solved,
+             b.visits as "answerVisits", b.value_sum as "answerValueSum", b.reward as "answerReward",
+             b.passed as "answerPassed", b.total as "answerTotal"
+           from searches s left join nodes n on n.search_id = s.id left join nodes b on b.id = s.best_node_id
+           where ($1::text is null or s.run_id = $1) and ($2::text is null or s.problem_id = $2) and ($3::text is null or s.id = $3)
+           group by s.id, b.id`,
+          [filter.runId ?? null, filter.problemId ?? null, filter.searchId ?? null]
+        )
+        .pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(TreeStats))), Effect.orDie)
+
+    /** Totals of the searches of each run: how many, finished, rollouts and cost. */
+    const totalsByRun = (runId?: string) =>
+      sql
+        .unsafe<Record<string, unknown>>(
+          `select run_id as "runId", count(*)::int as searches,
+             (count(*) filter (where status = 'completed'))::int as completed,
+             coalesce(sum(rollouts_done), 0)::int as "rolloutsDone", coalesce(sum(tokens), 0)::int as tokens,
+             coalesce(sum(model_calls), 0)::int as "modelCalls", coalesce(sum(executions), 0)::int as executions
+           from searches where run_id is not null and ($1::text is null or run_id = $1) group by run_id`,
+          [runId ?? null]
+        )
+        .pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(RunSearchTotals))), Effect.orDie)
+
+    return { create, get, find, nodes, checkpoint, finish, markFailed, reopen, list, nodesOfProblem, treeStats, totalsByRun } as const
   })
 }) {}
 

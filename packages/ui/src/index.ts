@@ -1,0 +1,3 @@
+export * as UiApi from "./Api.ts"
+export * as UiServer from "./UiServer.ts"
+export { Views } from "./Views.ts"
