@@ -44,7 +44,7 @@ export const layer = (options: PagesOptions) =>
           Stream.changesWith((a, b) => a.mark === b.mark),
           Stream.takeUntil((m) => !m.live),
           Stream.map((m) => sse(m.live ? "change" : "end", { live: m.live })),
-          Stream.merge(Stream.tick("15 seconds").pipe(Stream.as(KEEP_ALIVE)), { haltStrategy: "left" }),
+          Stream.merge(Stream.fromSchedule(Schedule.spaced("15 seconds")).pipe(Stream.as(KEEP_ALIVE)), { haltStrategy: "left" }),
           Stream.catchAll(() => Stream.make(sse("end", { live: false, error: true }))),
           Stream.encodeText
         )

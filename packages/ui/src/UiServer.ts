@@ -1,8 +1,9 @@
-import { HttpApiBuilder, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpServer, type HttpServerError } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Duration, Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { apiLayer } from "./Handlers.ts"
+import type { AssetsError } from "./Assets.ts"
 import * as Pages from "./Pages.ts"
 import type { Views } from "./Views.ts"
 
@@ -24,7 +25,7 @@ export interface UiServerOptions {
  * @effect/platform's HttpServer over node:http, for as long as the layer's scope lasts. Needs the
  * Views service (the repositories of the composition root's store).
  */
-export const layer = (options: UiServerOptions): Layer.Layer<HttpServer.HttpServer, unknown, Views> =>
+export const layer = (options: UiServerOptions): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError | AssetsError, Views> =>
   HttpApiBuilder.serve().pipe(
     Layer.provide(apiLayer(options.store)),
     Layer.provide(Pages.layer({ refresh: options.refresh ?? Duration.seconds(1) })),

@@ -18,6 +18,7 @@ const search: Load = () => import("./search.ts")
 const selfplay: Load = () => import("./selfplay.ts")
 const tcg: Load = () => import("./tcg.ts")
 const train: Load = () => import("./train.ts")
+const ui: Load = () => import("./ui.ts")
 
 /**
  * Each top-level command and the module that defines it. A command line loads only the module of
@@ -44,7 +45,8 @@ export const registry: Readonly<Record<string, Load>> = {
   demo: selfplay,
   tcg,
   train,
-  versions: train
+  versions: train,
+  ui
 }
 
 const load = async (loaders: Iterable<Load>) =>
