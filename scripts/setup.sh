@@ -64,6 +64,7 @@ need demo "CLI bundle (packages/cli/dist)" "node scripts/build-cli.mjs --check" 
 need test "PostgreSQL"                     "command -v pg_ctlcluster"                apt    "postgresql"
 need test "Slurm and munge"                "command -v sbatch && command -v munged"  apt    "slurm-wlm munge"
 need test "cmake and g++ (llama-server)"   "command -v cmake && command -v g++"      apt    "cmake g++"
+need test "Chromium and a font (UI tests)" "[ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/dejavu ]" apt "chromium fonts-dejavu-core"
 need test "PostgreSQL running"             "pg_running"                              root   'pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main start'
 need test "test database $pg_url"          "pg_test_db_ok"                           run    'psql "${pg_url%/*}/postgres" -qc "CREATE DATABASE \"$(pg_test_db_name)\""'
 need test "single-node Slurm"              "slurm_idle"                              root   "bash scripts/setup-slurm.sh"
