@@ -43,8 +43,9 @@ export interface DemoOptions {
 /** The demo's run configuration (validated by the same Schema as any run). */
 export const config = (demoDir: string, options: DemoOptions = {}): RunConfig => {
   const problems = demoProblemsPath()
-  const train = `${tsxCommand(TRAIN_SIMULATED_SCRIPT)} --data {dataset} --base {base_model} --out {output_dir} --problems ${JSON.stringify(problems)} --dataset ${DEMO_DATASET}`
-  const policyStage = { command: train, outputSpec: "simulated:{output_dir}/params.json" }
+  const train = `${tsxCommand(TRAIN_SIMULATED_SCRIPT)} --data {dataset} --out {output_dir}`
+  // The simulated policy trains from the parent version's spec (simulated[:params.json]); the first PRM from nothing.
+  const policyStage = { command: `${train} --base {base_model_spec} --problems ${JSON.stringify(problems)} --dataset ${DEMO_DATASET}`, outputSpec: "simulated:{output_dir}/params.json" }
   return Either.getOrThrow(
     decodeConfig(
       {

@@ -9,8 +9,8 @@ const q = (text: string) => JSON.stringify(text)
  * the bundled demo problems, the local trainer) that works as is, with the real-run fields shown.
  */
 export const exampleYaml = (): string => {
-  const train = `${tsxCommand(TRAIN_SIMULATED_SCRIPT)} --data {dataset} --base {base_model} --out {output_dir}`
-  const policyTrain = `${train} --problems ${q(demoProblemsPath())} --dataset ${DEMO_DATASET}`
+  const train = `${tsxCommand(TRAIN_SIMULATED_SCRIPT)} --data {dataset} --out {output_dir}`
+  const policyTrain = `${train} --base {base_model_spec} --problems ${q(demoProblemsPath())} --dataset ${DEMO_DATASET}`
   return `# o1coder run configuration (JSON or YAML). Validate and start with:
 #   npx o1coder run --config o1coder.yaml
 # A run's id is its name plus a hash of this file's content: running the same file again
@@ -65,7 +65,7 @@ training:
   workDir: .o1coder/runs       # exports and job outputs
   pollSeconds: 1               # durable sleep between polls of a running job
   stages:
-    # One entry per stage that rounds.plan trains; placeholders {dataset} {base_model} {output_dir} {job_id}.
+    # One entry per stage that rounds.plan trains; placeholders {base_model_path} {base_model_spec} {dataset} {output_dir} {job_id} ...
     # A command runs in its job's own directory: use absolute paths.
     # outputSpec: the model spec of the produced version (default: {output_dir}).
     # The same command runs as a local process, in an sbatch script (+ training.slurm) or as a

@@ -14,7 +14,7 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import { Limits } from "@o1coder/sandbox/Sandbox"
 import { Effect, Layer, Option, Scope } from "effect"
 import * as NodePath from "node:path"
-import { stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
+import { servedSpec, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
 import { StageError, Stages, type RoundContext, type StagesService } from "./Stages.ts"
 
 const TRAINING_STAGE: Record<TrainStage, TrainingStage> = {
@@ -177,7 +177,7 @@ export const make = Effect.gen(function* () {
           spec === undefined
             ? Effect.succeed(null)
             : versionsRepo
-                .register({ id: `${runId}:${role}:0`, role, spec, parentId: null, runId, round: 0, jobId: null, datasets: [] })
+                .register({ id: `${runId}:${role}:0`, role, spec, checkpoint: config.models.checkpoints?.[role] ?? null, parentId: null, runId, round: 0, jobId: null, datasets: [] })
                 .pipe(Effect.map((row) => row.id), Effect.mapError(fail("models")))
         return {
           problemIds: problems.map((p) => p.id as string),
@@ -235,7 +235,11 @@ export const make = Effect.gen(function* () {
         const training = ctx.config.training
         const job = training.stages[stage]
         if (job?.command === undefined) return yield* new StageError({ stage: `train ${stage}`, reason: `training.stages.${stage}.command is not set` })
-        const parent = ctx.versions[stageRole(stage)]
+        const role = stageRole(stage)
+        const parent = ctx.versions[role]
+        // A role's first training without a version of it (e.g. the first PRM) starts from the configured checkpoint.
+        const firstCheckpoint = parent === null ? ctx.config.models.checkpoints?.[role] : undefined
+        const outputSpec = job.outputSpec ?? (job.serve !== undefined ? servedSpec(job.serve) : undefined)
         const slurm = training.slurm
         const row = yield* trainer
           .submit({
@@ -243,11 +247,12 @@ export const make = Effect.gen(function* () {
             stage: TRAINING_STAGE[stage],
             runId: ctx.runId,
             round: ctx.round,
-            baseModel: yield* specOf(parent),
             ...(parent !== null ? { parentVersion: parent } : {}),
+            ...(firstCheckpoint !== undefined ? { baseModelPath: firstCheckpoint } : {}),
             datasets: datasetIds,
             command: job.command,
-            ...(job.outputSpec !== undefined ? { outputSpec: job.outputSpec } : {}),
+            ...(outputSpec !== undefined ? { outputSpec } : {}),
+            ...(job.checkpoint !== undefined ? { outputCheckpoint: job.checkpoint } : {}),
             workDir: NodePath.resolve(training.workDir, "jobs"),
             ...(job.env !== undefined ? { env: job.env } : {}),
             ...(slurm?.partition !== undefined ? { partition: slurm.partition } : {}),

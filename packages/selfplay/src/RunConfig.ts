@@ -1,4 +1,5 @@
 import { hashOf } from "@o1coder/domain"
+import { placeholdersIn, unknownPlaceholders } from "@o1coder/training/Placeholders"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import * as NodeFs from "node:fs"
 import * as YAML from "yaml"
@@ -61,7 +62,14 @@ export const ProblemsConfig = Schema.Struct({
 export const ModelsConfig = Schema.Struct({
   policy: Text,
   tcg: Schema.optional(Text),
-  prm: Schema.optional(Text)
+  prm: Schema.optional(Text),
+  /** What trainers load for each role's first version (`{base_model_path}`): an HF id or a checkpoint directory. */
+  checkpoints: Schema.optional(
+    Schema.Struct({ policy: Schema.optional(Text), tcg: Schema.optional(Text), prm: Schema.optional(Text) })
+  ).annotations({
+    description:
+      "HF id or checkpoint directory each role's first version is trained from ({base_model_path} of its first training job); later versions use their own output"
+  })
 })
 
 export const TestsConfig = Schema.Struct({
@@ -109,16 +117,50 @@ export const RewardConfig = Schema.Struct({
   gamma: withDefault(Probability, () => 0.9)
 })
 
+/**
+ * How a trained checkpoint is served before the next round samples from it: a command run as a
+ * job of the training backend (starts or reloads an OpenAI-compatible server on the checkpoint),
+ * or an existing server that loads LoRA adapters by name. The round waits until `url`/models
+ * lists `model`.
+ */
+export const ServeConfig = Schema.Struct({
+  url: Text.annotations({ description: "OpenAI-compatible base URL of the server, e.g. http://gpu-node-1:8000/v1" }),
+  command: Schema.optional(Text).annotations({
+    description: "Starts (or reloads) the server on the checkpoint, run as a job of training.backend, e.g. vllm serve {output_dir} --port 8000"
+  }),
+  lora: withDefault(Bool, () => false).annotations({
+    description: "The server at url loads LoRA adapters by name: POST url/load_lora_adapter {lora_name: model, lora_path: output_dir}"
+  }),
+  model: Schema.optional(Text).annotations({
+    description: "The name the server lists the model under (placeholders allowed); default {output_dir} with command (vLLM's name for a served directory), {job_id} with lora"
+  }),
+  timeoutSeconds: withDefault(PositiveNumber, () => 1800).annotations({ description: "How long to wait for the model to be listed" }),
+  pollSeconds: withDefault(PositiveNumber, () => 5).annotations({ description: "Seconds between GET url/models" })
+})
+export type ServeConfig = typeof ServeConfig.Type
+
+/** The model name a served checkpoint is listed under (a template). */
+export const servedModel = (serve: ServeConfig): string => serve.model ?? (serve.lora ? "{job_id}" : "{output_dir}")
+
+/** The spec of a served checkpoint's version (a template): the server's endpoint and the listed name. */
+export const servedSpec = (serve: ServeConfig): string => `openai:${serve.url}#${servedModel(serve)}`
+
 /** How one training stage runs: the command a local process, an sbatch script (slurm) or a Ray job entrypoint runs. */
 export const StageJob = Schema.Struct({
   /**
-   * Shell command templates; placeholders {dataset} {datasets_json} {base_model} {output_dir} {job_id}
-   * {stage} {run_id} {round} {parent_version} (see @o1coder/training JobSpec).
+   * Shell command template; placeholders (shell-quoted) {base_model_path} {base_model_spec}
+   * {parent_version} {dataset} {dataset_format} {datasets_json} {output_dir} {job_id} {stage}
+   * {run_id} {round} (see @o1coder/training Placeholders). Any other {name} is an error.
    */
   command: Schema.optional(Text),
   env: Schema.optional(Env),
-  /** Model spec of the produced version (same placeholders); default: the job's output directory. */
-  outputSpec: Schema.optional(Text)
+  /** Model spec of the produced version (same placeholders); default: openai:<serve.url>#<serve.model> when served, else the output directory. */
+  outputSpec: Schema.optional(Text),
+  /** Checkpoint of the produced version, the next job's {base_model_path} (same placeholders); default {output_dir}. */
+  checkpoint: Schema.optional(Text).annotations({
+    description: "Checkpoint (HF directory) of the produced version, the next training's {base_model_path}; default {output_dir}"
+  }),
+  serve: Schema.optional(ServeConfig).annotations({ description: "How the new checkpoint is served before the next round samples from it" })
 })
 export type StageJob = typeof StageJob.Type
 
@@ -248,9 +290,49 @@ export const decodeConfig = (value: unknown, file = "(config)"): Either.Either<R
           problems.push(`training.stages.${stage}.command: required field is missing (rounds.plan trains "${stage}")`)
         }
       }
+      problems.push(...templateProblems(config))
       return problems.length === 0 ? Either.right(config) : Either.left(new ConfigError({ file, problems }))
     })
   )
+
+const SERVE_TEMPLATES = ["url", "command", "model"] as const
+
+/**
+ * Placeholder problems of every stage's templates: unknown names, and a first training that uses
+ * {base_model_path} / {base_model_spec} / {parent_version} when its role has no first checkpoint,
+ * spec or version to give.
+ */
+const templateProblems = (config: RunConfig): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  const planned = new Set(config.rounds.plan.flatMap((p) => p.train))
+  for (const [stage, job] of Object.entries(config.training.stages) as ReadonlyArray<[TrainStage, StageJob | undefined]>) {
+    if (job === undefined) continue
+    const at = `training.stages.${stage}`
+    const templates: Array<readonly [string, string | undefined]> = [
+      ["command", job.command],
+      ["outputSpec", job.outputSpec],
+      ["checkpoint", job.checkpoint],
+      ...SERVE_TEMPLATES.map((k) => [`serve.${k}`, job.serve?.[k]] as const)
+    ]
+    for (const [field, template] of templates) {
+      if (template === undefined) continue
+      for (const p of unknownPlaceholders(template)) problems.push(`${at}.${field}: ${p}`)
+    }
+    if (job.serve !== undefined && (job.serve.command === undefined) === !job.serve.lora) {
+      problems.push(`${at}.serve: set exactly one of command (start a server on the checkpoint) and lora: true (load it into the server at url)`)
+    }
+    if (!planned.has(stage) || job.command === undefined) continue
+    const role = stageRole(stage)
+    const used = new Set(placeholdersIn(job.command))
+    if (used.has("base_model_path") && config.models.checkpoints?.[role] === undefined) {
+      problems.push(`${at}.command: uses {base_model_path} but models.checkpoints.${role} is not set (the HF id or directory the first ${role} is trained from)`)
+    }
+    if ((used.has("base_model_spec") || used.has("parent_version")) && config.models[role] === undefined) {
+      problems.push(`${at}.command: uses {${used.has("base_model_spec") ? "base_model_spec" : "parent_version"}} but models.${role} is not set (the ${role}'s first version)`)
+    }
+  }
+  return problems
+}
 
 /** Parses JSON or YAML text (by extension, else by content) and validates it. */
 export const parseConfigText = (text: string, file = "(config)"): Either.Either<RunConfig, ConfigError> => {

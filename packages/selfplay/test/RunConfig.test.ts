@@ -38,6 +38,23 @@ describe("RunConfig", () => {
     })
   })
 
+  it("rejects unknown placeholders and a first training without a checkpoint, naming the field", () => {
+    const stages = (sft: Record<string, unknown>) => ({ ...minimal, training: { ...minimal.training, stages: { ...minimal.training.stages, sft } } })
+    expect(problemsOf(stages({ command: "trl sft --model_name_or_path {base_model} --out {output_dir}" }))).toEqual([
+      expect.stringMatching(/^training\.stages\.sft\.command: unknown placeholder \{base_model\}: use \{base_model_path\}/)
+    ])
+    expect(problemsOf(stages({ command: "true", outputSpec: "openai:http://h/v1#{checkpoint_dir}" }))[0]).toContain(
+      "training.stages.sft.outputSpec: unknown placeholder {checkpoint_dir}"
+    )
+    expect(problemsOf(stages({ command: "python sft.py --model {base_model_path}" }))).toEqual([
+      "training.stages.sft.command: uses {base_model_path} but models.checkpoints.policy is not set (the HF id or directory the first policy is trained from)"
+    ])
+    expect(problemsOf({ ...stages({ command: "python sft.py --model {base_model_path}" }), models: { policy: "simulated", checkpoints: { policy: "Qwen/Qwen2.5-0.5B" } } })).toEqual([])
+    expect(problemsOf(stages({ command: "true", serve: { url: "http://h/v1" } }))).toEqual([
+      "training.stages.sft.serve: set exactly one of command (start a server on the checkpoint) and lora: true (load it into the server at url)"
+    ])
+  })
+
   it("names the path of each kind of mistake", () => {
     const cases: ReadonlyArray<[unknown, string]> = [
       [{ ...minimal, search: { rollouts: -3 } }, "search.rollouts: expected a positive integer, got -3"],

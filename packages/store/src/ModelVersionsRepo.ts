@@ -6,7 +6,10 @@ import { Effect, Schema } from "effect"
 export class ModelVersionRow extends Schema.Class<ModelVersionRow>("ModelVersionRow")({
   id: Schema.String,
   role: Schema.Literal("policy", "tcg", "prm"),
+  /** What o1coder samples from (a model spec string). */
   spec: Schema.String,
+  /** What a trainer loads: an HF id or a checkpoint directory; null when unknown (e.g. a hosted API). */
+  checkpoint: Schema.NullOr(Schema.String),
   parentId: Schema.NullOr(Schema.String),
   runId: Schema.NullOr(Schema.String),
   round: Schema.NullOr(Schema.Number),
@@ -20,6 +23,7 @@ export interface NewModelVersion {
   readonly id: string
   readonly role: "policy" | "tcg" | "prm"
   readonly spec: string
+  readonly checkpoint?: string | null | undefined
   readonly parentId: string | null
   readonly runId: string | null
   readonly round: number | null
@@ -34,7 +38,7 @@ export class ModelVersionsRepo extends Effect.Service<ModelVersionsRepo>()("o1co
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const decode = Schema.decodeUnknown(ModelVersionRow)
-    const columns = sql`id, role, spec, parent_id as "parentId", run_id as "runId", round, job_id as "jobId", datasets, meta, created_at as "createdAt"`
+    const columns = sql`id, role, spec, checkpoint, parent_id as "parentId", run_id as "runId", round, job_id as "jobId", datasets, meta, created_at as "createdAt"`
     const toRow = (r: any) =>
       decode({ ...r, datasets: json(r.datasets), meta: json(r.meta), createdAt: new Date(r.createdAt) }).pipe(Effect.orDie)
 
@@ -50,8 +54,8 @@ export class ModelVersionsRepo extends Effect.Service<ModelVersionsRepo>()("o1co
     const register = (v: NewModelVersion) =>
       Effect.gen(function* () {
         yield* sql`
-          insert into model_versions (id, role, spec, parent_id, run_id, round, job_id, datasets, meta)
-          values (${v.id}, ${v.role}, ${v.spec}, ${v.parentId}, ${v.runId}, ${v.round}, ${v.jobId},
+          insert into model_versions (id, role, spec, checkpoint, parent_id, run_id, round, job_id, datasets, meta)
+          values (${v.id}, ${v.role}, ${v.spec}, ${v.checkpoint ?? null}, ${v.parentId}, ${v.runId}, ${v.round}, ${v.jobId},
                   ${canonicalJson(v.datasets)}::jsonb, ${canonicalJson(v.meta ?? {})}::jsonb)
           on conflict (id) do nothing`
         return (yield* get(v.id))!

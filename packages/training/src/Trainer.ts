@@ -5,7 +5,7 @@ import { Context, Duration, Effect, Layer, Schedule, Schema, type Scope } from "
 import * as Path from "node:path"
 import type { JobHandle, PreparedJob, TrainingBackend } from "./backends/Backend.ts"
 import { TrainerError, TrainingFailed, WaitTimeout } from "./Errors.ts"
-import { jobIdOf, JobSpec, renderTemplate, roleOfStage, type DatasetRef, type ResolvedSpec } from "./JobSpec.ts"
+import { jobIdOf, JobSpec, renderTemplate, roleOfStage, templateProblems, type DatasetRef, type ResolvedSpec } from "./JobSpec.ts"
 
 /** The backends a Trainer can use, by name. */
 export class TrainingBackends extends Context.Tag("o1coder/TrainingBackends")<TrainingBackends, ReadonlyMap<string, TrainingBackend>>() {
@@ -68,16 +68,32 @@ export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
         : Effect.succeed(b)
     }
 
+    const datasetRef = (spec: JobSpec, d: DatasetRef | string) =>
+      typeof d !== "string"
+        ? Effect.succeed<DatasetRef>(d)
+        : Effect.flatMap(datasets.get(d).pipe(Effect.orDie), (row) =>
+            row === undefined
+              ? Effect.fail(new TrainerError({ backend: spec.backend, operation: "submit", reason: `dataset ${d} not found` }))
+              : Effect.succeed<DatasetRef>({ id: row.id, path: row.path, sha256: row.sha256, format: row.format })
+          )
+
+    /** Datasets by reference; the base model's path and spec default to the parent version's checkpoint and spec. */
     const resolve = (spec: JobSpec) =>
-      Effect.forEach(spec.datasets, (d) =>
-        typeof d !== "string"
-          ? Effect.succeed<DatasetRef>(d)
-          : Effect.flatMap(datasets.get(d).pipe(Effect.orDie), (row) =>
-              row === undefined
-                ? Effect.fail(new TrainerError({ backend: spec.backend, operation: "submit", reason: `dataset ${d} not found` }))
-                : Effect.succeed<DatasetRef>({ id: row.id, path: row.path, sha256: row.sha256 })
-            )
-      ).pipe(Effect.map((refs): ResolvedSpec => ({ ...spec, datasets: refs })))
+      Effect.gen(function* () {
+        const refs = yield* Effect.forEach(spec.datasets, (d) => datasetRef(spec, d))
+        const parent = spec.parentVersion === undefined ? undefined : yield* versions.get(spec.parentVersion).pipe(Effect.orDie)
+        if (spec.parentVersion !== undefined && parent === undefined) {
+          return yield* new TrainerError({ backend: spec.backend, operation: "submit", reason: `parent version ${spec.parentVersion} not found in model_versions` })
+        }
+        const baseModelPath = spec.baseModelPath ?? parent?.checkpoint ?? undefined
+        const baseModelSpec = spec.baseModelSpec ?? parent?.spec
+        return {
+          ...spec,
+          datasets: refs,
+          ...(baseModelPath !== undefined ? { baseModelPath } : {}),
+          ...(baseModelSpec !== undefined ? { baseModelSpec } : {})
+        } satisfies ResolvedSpec as ResolvedSpec
+      })
 
     const get = (id: string) =>
       Effect.flatMap(jobs.get(id).pipe(Effect.orDie), (row) =>
@@ -96,18 +112,21 @@ export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
       Effect.gen(function* () {
         const spec = row.spec as ResolvedSpec
         const outputDir = row.outputDir ?? ""
-        const modelSpec = renderTemplate(spec.outputSpec ?? "{output_dir}", spec, { jobId: row.id, outputDir }, false)
+        const paths = { jobId: row.id, outputDir }
+        const modelSpec = renderTemplate(spec.outputSpec ?? "{output_dir}", spec, paths, false)
+        const checkpoint = renderTemplate(spec.outputCheckpoint ?? "{output_dir}", spec, paths, false)
         return yield* versions
           .register({
             id: versionIdOf(row.id),
             role: roleOfStage(spec.stage),
             spec: modelSpec,
+            checkpoint,
             parentId: spec.parentVersion ?? null,
             runId: row.runId,
             round: row.round,
             jobId: row.id,
             datasets: spec.datasets.map((d) => d.id),
-            meta: { backend: row.backend, stage: spec.stage, baseModel: spec.baseModel, externalId: row.externalId, outputDir }
+            meta: { backend: row.backend, stage: spec.stage, baseModelPath: spec.baseModelPath ?? null, baseModelSpec: spec.baseModelSpec ?? null, externalId: row.externalId, outputDir }
           })
           .pipe(Effect.orDie)
       })
@@ -144,6 +163,10 @@ export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
         }
         const jobDir = Path.resolve(resolved.workDir ?? DEFAULT_WORK_DIR, id)
         const outputDir = Path.resolve(resolved.outputDir ?? Path.join(jobDir, "output"))
+        const problems = templateProblems(resolved, { jobId: id, outputDir })
+        if (problems.length > 0) {
+          return yield* new TrainerError({ backend: backend.name, operation: "submit", reason: `invalid job spec:\n  ${problems.join("\n  ")}` })
+        }
         const prepared: PreparedJob = {
           id,
           spec: resolved,

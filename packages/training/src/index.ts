@@ -14,12 +14,14 @@
  * `TrainingBackends.layer(LocalBackend.make(), Effect.succeed(SlurmBackend.make()), RayBackend.make({ address }))`):
  *
  *     const trainer = yield* Trainer
- *     const job = yield* trainer.submit({ backend: "local", stage: "policy-sft", runId, round, baseModel,
- *       parentVersion, datasets: [datasetId], command: "python sft.py --data {dataset} --out {output_dir}" })
+ *     const job = yield* trainer.submit({ backend: "local", stage: "policy-sft", runId, round,
+ *       parentVersion, datasets: [datasetId], command: "python recipes/trl/sft.py --model {base_model_path} --data {dataset} --output-dir {output_dir}" })
  *     const { version } = yield* trainer.wait(job.id, { timeout: "6 hours" }) // registers the output model version
  *
  * Submitting the same work again (same run, round, stage, datasets, base model, command)
- * attaches to the existing job; `version.spec` is `outputSpec` rendered (default the output dir).
+ * attaches to the existing job; `version.spec` is `outputSpec` rendered (default the output dir),
+ * `version.checkpoint` is `outputCheckpoint` rendered (default the output dir). The base model's
+ * path and spec default to the parent version's checkpoint and spec.
  */
 export { Exporter, EXPORT_FORMATS, EXPORT_KINDS, type ExportKind, type ExportOptions, type ExportResult } from "./Exporter.ts"
 export { defaultRenderPrompt, plainRenderPrompt, type RenderPrompt } from "./Prompt.ts"
@@ -28,7 +30,8 @@ export * as Trees from "./Trees.ts"
 export { writeJsonl, fileSha256, type WrittenFile } from "./JsonlWriter.ts"
 export { writeVerlParquet, VERL_SCHEMA } from "./VerlParquet.ts"
 export { ExportError, TrainerError, TrainingFailed, WaitTimeout } from "./Errors.ts"
-export { JobSpec, TRAINING_STAGES, TrainingStage, BackendName, DatasetRef, jobIdOf, roleOfStage, renderTemplate, type ResolvedSpec } from "./JobSpec.ts"
+export { JobSpec, TRAINING_STAGES, TrainingStage, BackendName, DatasetRef, jobIdOf, roleOfStage, renderTemplate, templateProblems, type ResolvedSpec } from "./JobSpec.ts"
+export { PLACEHOLDERS, placeholdersIn, unknownPlaceholders, type Placeholder } from "./Placeholders.ts"
 export { Trainer, TrainingBackends, versionIdOf, DEFAULT_WORK_DIR, type SubmitOptions, type WaitOptions, type Finished } from "./Trainer.ts"
 export type { TrainingBackend, PreparedJob, JobHandle, RemoteStatus } from "./backends/Backend.ts"
 export * as LocalBackend from "./backends/Local.ts"

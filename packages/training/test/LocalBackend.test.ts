@@ -17,7 +17,7 @@ const spec = (command: string, extra: Record<string, unknown> = {}) => ({
   stage: "policy-sft",
   runId: "R",
   round: 0,
-  baseModel: "Qwen/Qwen2.5-0.5B",
+  baseModelPath: "Qwen/Qwen2.5-0.5B",
   parentVersion: "base-policy",
   datasets: [dataset],
   command,

@@ -21,7 +21,7 @@ const spec = (command: string, extra: Record<string, unknown> = {}) => ({
   stage: "policy-dpo",
   runId: RUN,
   round: 2,
-  baseModel: "Qwen/Qwen2.5-0.5B",
+  baseModelPath: "Qwen/Qwen2.5-0.5B",
   parentVersion: "base-policy",
   datasets: [dataset],
   command,

@@ -33,7 +33,7 @@ const spec = (command: string, extra: Record<string, unknown> = {}) => ({
   // A run id of its own: job ids are stable across processes, and Slurm outlives a test run.
   runId: RUN,
   round: 1,
-  baseModel: "Qwen/Qwen2.5-0.5B",
+  baseModelPath: "Qwen/Qwen2.5-0.5B",
   parentVersion: "base-policy",
   datasets: [dataset],
   command,

@@ -22,7 +22,7 @@ export const registerBase = Effect.flatMap(ModelVersionsRepo, (repo) =>
 
 /** A command writing a fake checkpoint directory and counting its runs in `counter`. */
 export const checkpointCommand = (counter: string) =>
-  `echo training {stage} on {dataset} from {base_model}; echo run >> ${counter}; mkdir -p {output_dir}; ` +
+  `echo training {stage} on {dataset} from {base_model_path}; echo run >> ${counter}; mkdir -p {output_dir}; ` +
   `printf '{"model_type":"fake","job":"%s"}' {job_id} > {output_dir}/config.json; echo weights > {output_dir}/model.safetensors; echo done`
 
 export const countLines = (file: string) => (Fs.existsSync(file) ? Fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "").length : 0)

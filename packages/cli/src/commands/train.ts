@@ -44,9 +44,11 @@ const backend = Options.choice("backend", ["local", "slurm", "ray"]).pipe(Option
 const stage = Options.choice("stage", TRAINING_STAGES).pipe(Options.optional, Options.withDescription("What is trained (overrides the config's `stage`)."))
 const config = Options.text("config").pipe(
   Options.withDescription(
-    "YAML or JSON job spec: baseModel, datasets (dataset ids or {id, path, sha256}), command (placeholders {dataset},\n" +
-      "{datasets_json}, {base_model}, {output_dir}, {job_id}, {stage}, {run_id}, {round}, {parent_version}, shell-quoted),\n" +
-      "and optionally runId, round, parentVersion, outputDir, outputSpec, workDir, partition, gpus, cpus, timeLimit, env, runtimeEnv, metadata."
+    "YAML or JSON job spec: datasets (dataset ids or {id, path, sha256}), command (placeholders {base_model_path},\n" +
+      "{base_model_spec}, {parent_version}, {dataset}, {dataset_format}, {datasets_json}, {output_dir}, {job_id}, {stage},\n" +
+      "{run_id}, {round}, shell-quoted; any other {name} is an error), parentVersion (its checkpoint and spec are the\n" +
+      "base model's) or baseModelPath / baseModelSpec, and optionally runId, round, outputDir, outputSpec, outputCheckpoint,\n" +
+      "workDir, partition, gpus, cpus, timeLimit, env, runtimeEnv, metadata."
   )
 )
 const retry = Options.boolean("retry").pipe(Options.withDescription("Re-run a job that failed or was cancelled (same id)."))

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { TrainerError } from "../Errors.ts"
-import { shellQuote } from "../JobSpec.ts"
+import { shellQuote } from "../Placeholders.ts"
 import type { PreparedJob } from "./Backend.ts"
 
 /**
