@@ -162,6 +162,13 @@ export class DatasetsRepo extends Effect.Service<DatasetsRepo>()("o1coder/Datase
         (rows) => decodeCases(rows.map((r: any) => ({ ...r, test: fromJson(r.test) }))).pipe(Effect.orDie)
       )
 
-    return { record, get, list, searches, nodes, problem, heldOutHashes, suiteCases } as const
+    /** Whether the suite kills every trivial baseline (tcg reward integrity); false when unchecked. */
+    const suiteRewardSafe = (suiteId: string) =>
+      Effect.map(
+        sql<{ safe: unknown }>`select stats -> 'integrity' ->> 'rewardSafe' as safe from test_suites where id = ${suiteId}`,
+        (rows) => rows[0]?.safe === "true"
+      )
+
+    return { record, get, list, searches, nodes, problem, heldOutHashes, suiteCases, suiteRewardSafe } as const
   })
 }) {}

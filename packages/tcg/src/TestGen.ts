@@ -7,6 +7,8 @@ import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { Effect, Option, Schema } from "effect"
 import { argsKey, mutateInputs, Rng } from "./InputMutation.ts"
 import { MutantSource } from "./Mutants.ts"
+import { checkSuite, type IntegrityReport, secureSuite } from "./Integrity.ts"
+import { baselinesFor } from "./Baselines.ts"
 import { killMatrix, type KillMatrix, mutationScore, reduceSuite } from "./Quality.ts"
 import { callArgsIn, parseAssert, parseTcgOutput, promptInputFor, renderTcgPrompt, TCG_STOP } from "./TcgFormat.ts"
 import { type CaseCheck, DROP_REASONS, type DropReason, labelInputs, validateTests } from "./Validation.ts"
@@ -50,6 +52,8 @@ export interface SuiteStats {
   /** Examples of dropped cases (at most 5 per reason) for inspection. */
   readonly examples: ReadonlyArray<{ readonly reason: DropReason; readonly text: string; readonly detail?: string | undefined }>
   readonly baseSize?: number | undefined
+  /** Reward integrity: the trivial baselines the suite kills; `rewardSafe` false keeps it out of RL exports. */
+  readonly integrity?: IntegrityReport | undefined
 }
 
 export interface BuiltSuite {
@@ -178,6 +182,9 @@ const defaults = (o: SuiteOptions) => ({
   model: o.model?.modelVersion
 })
 
+/** Bumped when the reward-integrity extension changes what a suite holds (older suites are rebuilt). */
+const INTEGRITY_VERSION = 1
+
 /**
  * The configuration hash a suite is stored under: the options that shape it plus the problem
  * material it is built from, so a re-imported, changed problem gets a new suite.
@@ -194,6 +201,7 @@ export const configHashFor = (problem: Problem, options: SuiteOptions): string =
   const config = Object.fromEntries(uses.map((k) => [k, (d as Record<string, unknown>)[k]]))
   return hashOf({
     config,
+    integrity: INTEGRITY_VERSION,
     reference: problem.reference ?? null,
     setup: problem.setup ?? null,
     visible: canonicalJson(problem.visibleTests)
@@ -372,12 +380,15 @@ export class TestGen extends Effect.Service<TestGen>()("o1coder/TestGen", {
           const base = yield* suiteFor(problem, { ...options, generator: d.base })
           const tests = base.suite.cases.map((c) => c.test)
           const { matrix, mutants } = yield* matrixFor(problem, tests, d)
-          const chosen = mutants.length > 0 ? reduceSuite(matrix, tests.length) : base.suite.cases.map((_, i) => i)
+          // The trivial baselines count as mutants: the reduced suite keeps a test that kills each.
+          const baselineMatrix = yield* killMatrix(sandbox, problem, baselinesFor(problem, tests).map((b) => b.code), tests).pipe(Effect.mapError(fail(problem)))
+          const chosen = mutants.length > 0 ? reduceSuite([...matrix, ...baselineMatrix], tests.length) : base.suite.cases.map((_, i) => i)
           const cases = chosen.map((i) => base.suite.cases[i]!)
           const tally = new Tally()
           tally.generated = base.suite.cases.length
           const reducedMatrix = matrix.map((row) => chosen.map((i) => row[i]!))
-          const stats = { ...statsOf("reduced", tally, cases, mutants.length, reducedMatrix), validity: base.stats.validity, baseSize: tests.length }
+          const integrity = yield* checkSuite(sandbox, problem, cases.map((c) => c.test)).pipe(Effect.mapError(fail(problem)))
+          const stats = { ...statsOf("reduced", tally, cases, mutants.length, reducedMatrix), validity: base.stats.validity, baseSize: tests.length, integrity }
           return yield* store(problem, "reduced", configHash, cases, stats)
         }
         if (d.generator === "llm" && options.model === undefined) {
@@ -398,8 +409,14 @@ export class TestGen extends Effect.Service<TestGen>()("o1coder/TestGen", {
           const generated = yield* mutationCandidates(problem, kept.filter((c) => c.origin === "llm").map((c) => c.test), d, tally)
           kept.push(...(yield* validate(problem, dedupe(generated, tally, seen), tally)))
         }
+        // Reward integrity: extend the suite until no trivial baseline passes it (visible tests alone are only measured).
+        const secured = d.generator === "dataset"
+          ? { added: [] as ReadonlyArray<Test>, report: yield* checkSuite(sandbox, problem, kept.map((c) => c.test)).pipe(Effect.mapError(fail(problem))) }
+          : yield* secureSuite(sandbox, problem, seedInputs(problem), kept.map((c) => c.test), { seed: d.seed }).pipe(Effect.mapError(fail(problem)))
+        kept.push(...secured.added.map((test) => ({ test, origin: "mutation" as const })))
+        tally.generated += secured.added.length
         const { matrix, mutants } = yield* matrixFor(problem, kept.map((c) => c.test), d)
-        return yield* store(problem, d.generator, configHash, kept, statsOf(d.generator, tally, kept, mutants.length, matrix))
+        return yield* store(problem, d.generator, configHash, kept, { ...statsOf(d.generator, tally, kept, mutants.length, matrix), integrity: secured.report })
       }).pipe(Effect.withSpan("tcg.build", { attributes: { problem: problem.id, generator: options.generator } }))
 
     /**
@@ -464,7 +481,8 @@ export class TestGen extends Effect.Service<TestGen>()("o1coder/TestGen", {
         if (Option.isSome(stored)) {
           return { suite: stored.value.suite, stats: stored.value.stats as unknown as SuiteStats, configHash, reused: true, agreement }
         }
-        const built = yield* store(problem, "codet", configHash, kept, statsOf("codet", tally, kept, 0, []))
+        const integrity = yield* checkSuite(sandbox, problem, kept.map((c) => c.test)).pipe(Effect.mapError(fail(problem)))
+        const built = yield* store(problem, "codet", configHash, kept, { ...statsOf("codet", tally, kept, 0, []), integrity })
         return { ...built, agreement }
       }).pipe(Effect.withSpan("tcg.codet", { attributes: { problem: problem.id } }))
 

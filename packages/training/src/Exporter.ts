@@ -52,6 +52,8 @@ export interface ExportResult extends WrittenFile {
   readonly datasetId: string
   readonly kind: ExportKind
   readonly format: string
+  /** verl: problems left out because their suite is not reward-safe (a trivial baseline passes it, or it was never checked). */
+  readonly excludedUnsafe?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -131,7 +133,7 @@ export class Exporter extends Effect.Service<Exporter>()("o1coder/Exporter", {
       )
     }
 
-    const verlRows = (o: ExportOptions): Stream.Stream<VerlRow, ExportError> => {
+    const verlRows = (o: ExportOptions, excluded: Array<string>): Stream.Stream<VerlRow, ExportError> => {
       const render = o.renderPrompt ?? defaultRenderPrompt
       return Stream.fromIterableEffect(repo.searches(o)).pipe(
         Stream.orDie,
@@ -142,6 +144,12 @@ export class Exporter extends Effect.Service<Exporter>()("o1coder/Exporter", {
           Effect.gen(function* () {
             const problem = yield* repo.problem(search.problemId)
             if (problem === undefined) return Option.none<UnindexedVerlRow>()
+            // RL rewards come from this suite: one a trivial program passes would be gamed.
+            if (!(yield* repo.suiteRewardSafe(search.suiteId!))) {
+              excluded.push(problem.id)
+              yield* Effect.logWarning(`verl export: ${problem.id} left out: suite ${search.suiteId} is not reward-safe (see suite_stats.baseline_survivors)`)
+              return Option.none<UnindexedVerlRow>()
+            }
             const heldOut = yield* repo.heldOutHashes(problem.id)
             const cases = yield* repo.suiteCases(search.suiteId!)
             // Held-out tests never enter training data, even when a generator reproduced one.
@@ -167,7 +175,7 @@ export class Exporter extends Effect.Service<Exporter>()("o1coder/Exporter", {
       )
     }
 
-    const write = (kind: ExportKind, format: string, o: ExportOptions): Effect.Effect<WrittenFile, ExportError> => {
+    const write = (kind: ExportKind, format: string, o: ExportOptions, excluded: Array<string>): Effect.Effect<WrittenFile, ExportError> => {
       const prm = { threshold: o.threshold ?? 0.5, minVisits: o.minVisits ?? 1 }
       switch (kind) {
         case "sft":
@@ -189,7 +197,7 @@ export class Exporter extends Effect.Service<Exporter>()("o1coder/Exporter", {
             rejectedMinPassRate: o.rejectedMinPassRate ?? 0
           })))
         case "verl":
-          return writeVerlParquet(o.out, verlRows(o))
+          return writeVerlParquet(o.out, verlRows(o, excluded))
       }
     }
 
@@ -203,11 +211,12 @@ export class Exporter extends Effect.Service<Exporter>()("o1coder/Exporter", {
         if (formats === undefined) return yield* new ExportError({ reason: `unknown export kind ${kind}; one of ${EXPORT_KINDS.join(", ")}` })
         const format = o.format ?? formats[0]!
         if (!formats.includes(format)) return yield* new ExportError({ reason: `format ${format} is not one of ${formats.join(", ")} for ${kind}` })
-        const written = yield* write(kind, format, o)
+        const excluded: Array<string> = []
+        const written = yield* write(kind, format, o, excluded)
         const datasetId = yield* repo
           .record({ kind, format, path: written.path, sha256: written.sha256, rows: written.rows, runId: o.runId, round: o.round ?? null, filters: filtersOf(kind, format, o) })
           .pipe(Effect.orDie)
-        return { ...written, datasetId, kind, format }
+        return { ...written, datasetId, kind, format, ...(kind === "verl" ? { excludedUnsafe: excluded } : {}) }
       }).pipe(Effect.withSpan("Exporter.export", { attributes: { kind, runId: o.runId, round: o.round } }))
 
     return { export: export_ } as const

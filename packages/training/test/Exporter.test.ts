@@ -1,3 +1,4 @@
+import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
 import { TestDatabase } from "@o1coder/store"
@@ -145,6 +146,19 @@ describe(`Exporter on a golden tree (${backend.name})`, () => {
         const text = buf.toString("latin1")
         expect(text.includes(HELD_OUT_SECRET.args)).toBe(false)
         expect(text.includes(HELD_OUT.args)).toBe(false)
+      })
+    )
+
+    it.effect("verl leaves out a problem whose suite a trivial baseline passes (not reward-safe)", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const setSafe = (safe: boolean) =>
+          sql`update test_suites set stats = jsonb_set(stats, '{integrity,rewardSafe}', ${safe ? "true" : "false"}::jsonb) where id = 'suite-2'`
+        yield* setSafe(false)
+        const r = yield* (yield* Exporter).export("verl", { runId: "R", round: 0, out: out(`${backend.name}-` + "rl-safe.parquet") })
+        yield* setSafe(true)
+        expect(r.rows).toBe(1)
+        expect(r.excludedUnsafe).toEqual(["mbpp/2"])
       })
     )
 

@@ -87,7 +87,7 @@ describe("Trainer with the Ray Jobs REST backend (against the fake Ray server)",
         const counter = Path.join(dir, "runs-dup")
         const s = spec(`echo run >> ${counter}; sleep 0.3`)
         const backend = yield* RayBackend.make({ address: fake.address })
-        const id = trainer.idOf({ ...s, datasets: [dataset] } as any)
+        const id = trainer.idOf({ ...s, baseModelSpec: "simulated", datasets: [dataset] } as any) // as resolved: the parent's spec
         const prepared = { id, spec: { ...s, datasets: [dataset] } as any, command: s.command, jobDir: dir, outputDir: dir, logPath: "", retry: false }
         expect(yield* backend.submit(prepared)).toEqual({ externalId: id, attached: false })
         const job = yield* trainer.submit(s)

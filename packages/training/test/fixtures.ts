@@ -38,10 +38,12 @@ export const insertProblem = (id: string, split: string) =>
     })}`
   })
 
-export const insertSuite = (suiteId: string, problemId: string) =>
+/** A suite of three cases; `rewardSafe` is its reward-integrity verdict (tcg Integrity). */
+export const insertSuite = (suiteId: string, problemId: string, rewardSafe = true) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    yield* sql`insert into test_suites ${sql.insert({ id: suiteId, problem_id: problemId, generator: "llm", config_hash: suiteId, size: 3 })}`
+    const stats = JSON.stringify({ integrity: { baselines: 14, killed: rewardSafe ? 14 : 13, survivors: rewardSafe ? [] : ["constant 5"], initialSurvivors: 0, added: 0, rewardSafe } })
+    yield* sql`insert into test_suites ${sql.insert({ id: suiteId, problem_id: problemId, generator: "llm", config_hash: suiteId, size: 3, stats })}`
     const cases = [
       { test: { _tag: "call", args: "(2, 3)", expected: "5" }, origin: "dataset" },
       { test: { _tag: "call", args: "(0, 0)", expected: "0" }, origin: "llm" },
