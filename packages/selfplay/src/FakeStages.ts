@@ -35,6 +35,7 @@ export const makeFakeStages = (options: { readonly problems?: ReadonlyArray<stri
         polls.set(jobId, n)
         return n > (options.jobPolls ?? 1) ? ("succeeded" as const) : ("running" as const)
       }),
+    serveVersion: (ctx, stage) => count(`r${ctx.round}/serve/${stage}`),
     registerVersion: (ctx, stage, jobId) =>
       Effect.as(count(`r${ctx.round}/register/${stage}`), `${ctx.runId}/${stage}/${ctx.round}:${jobId}`),
     evaluate: (ctx) => Effect.as(count(`r${ctx.round}/evaluate`), `eval:${ctx.round}`)

@@ -9,12 +9,12 @@ import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { makeLlmJudgePrm, Search, SearchConfig } from "@o1coder/search"
 import { exportTcg, TestGen } from "@o1coder/tcg"
-import { Exporter, Trainer, versionIdOf, type TrainingStage } from "@o1coder/training"
+import { Exporter, ServeSpec, Serving, Trainer, versionIdOf, type TrainingStage } from "@o1coder/training"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Limits } from "@o1coder/sandbox/Sandbox"
-import { Effect, Layer, Option, Scope } from "effect"
+import { Duration, Effect, Layer, Option, Scope } from "effect"
 import * as NodePath from "node:path"
-import { servedSpec, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
+import { servedModel, servedSpec, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
 import { StageError, Stages, type RoundContext, type StagesService } from "./Stages.ts"
 
 const TRAINING_STAGE: Record<TrainStage, TrainingStage> = {
@@ -46,6 +46,7 @@ export const make = Effect.gen(function* () {
   const search = yield* Search
   const exporter = yield* Exporter
   const trainer = yield* Trainer
+  const serving = yield* Serving
   const context = yield* Effect.context<SqlClient.SqlClient | import("@o1coder/sandbox/Sandbox").Sandbox | import("@o1coder/store/EvaluationsRepo").EvaluationsRepo | SuitesRepo | ProblemsRepo | import("@o1coder/store/DatasetsRepo").DatasetsRepo>()
   const scope = yield* Effect.scope
   const models = new Map<string, LanguageModelService>()
@@ -270,6 +271,22 @@ export const make = Effect.gen(function* () {
         Effect.map((row) => row.status),
         Effect.mapError(fail(`train ${jobId}`))
       ),
+
+    serveVersion: (ctx, stage, jobId) =>
+      Effect.gen(function* () {
+        const serve = ctx.config.training.stages[stage]?.serve
+        if (serve === undefined) return
+        yield* serving
+          .serve(jobId, new ServeSpec({
+            url: serve.url,
+            model: servedModel(serve),
+            lora: serve.lora,
+            ...(serve.command !== undefined ? { command: serve.command } : {}),
+            timeout: Duration.seconds(serve.timeoutSeconds),
+            pollEvery: Duration.seconds(serve.pollSeconds)
+          }))
+          .pipe(Effect.mapError(fail(`serve ${stage}`)))
+      }).pipe(Effect.withSpan("SelfPlay.serve", { attributes: { stage, jobId } })),
 
     registerVersion: (_ctx, stage, jobId) =>
       Effect.gen(function* () {

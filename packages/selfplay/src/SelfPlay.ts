@@ -114,6 +114,11 @@ const train = (ctx: RoundContext, stage: TrainStage, datasetIds: ReadonlyArray<s
       }
       yield* DurableClock.sleep({ name: `${key}/wait/${poll}`, duration: `${ctx.config.training.pollSeconds} seconds` })
     }
+    // A served checkpoint is listed by its server before the version is registered for the next round.
+    if (ctx.config.training.stages[stage]?.serve !== undefined) {
+      yield* emit({ _tag: "Waiting", round: ctx.round, stage, jobId, state: "serving" })
+      yield* activity(`${key}/serve`, Schema.Void, stages.serveVersion(ctx, stage, jobId))
+    }
     return yield* activity(`${key}/register`, Schema.String, stages.registerVersion(ctx, stage, jobId, datasetIds))
   })
 

@@ -52,6 +52,11 @@ export interface StagesService {
   /** Submits (or attaches to) the training job of a stage; returns the job id. */
   readonly submitTraining: (ctx: RoundContext, stage: TrainStage, datasetIds: ReadonlyArray<string>) => Effect.Effect<string, StageError>
   readonly pollTraining: (jobId: string) => Effect.Effect<JobState, StageError>
+  /**
+   * Serves a succeeded job's checkpoint as its stage's `serve` says and returns once the server
+   * lists it (a stage without `serve` returns at once), so the next round samples from it.
+   */
+  readonly serveVersion: (ctx: RoundContext, stage: TrainStage, jobId: string) => Effect.Effect<void, StageError>
   /** Records the model a succeeded job produced as a new version; returns its id. */
   readonly registerVersion: (ctx: RoundContext, stage: TrainStage, jobId: string, datasetIds: ReadonlyArray<string>) => Effect.Effect<string, StageError>
   /** Scores the round's answers on held-out tests; returns the evaluation id. */

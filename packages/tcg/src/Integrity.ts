@@ -1,5 +1,5 @@
 import type { Problem, PyValue, Test } from "@o1coder/domain"
-import { CallTest, parsePyArgs, PyParseFailure } from "@o1coder/domain"
+import { CallTest, hashOf, parsePyArgs, PyParseFailure } from "@o1coder/domain"
 import type { Sandbox, SandboxError } from "@o1coder/sandbox/Sandbox"
 import { Effect } from "effect"
 import { baselinesFor, builtInputs, type Baseline } from "./Baselines.ts"
@@ -12,6 +12,10 @@ import { labelInputs } from "./Validation.ts"
  * suite some baseline passes can be gamed, so it is extended with tests that kill the survivors
  * (more mutated inputs and inputs built to change the output, labelled by the reference) until
  * none passes or the rounds run out; a suite still passed by one is not reward-safe.
+ *
+ * Judged on the part of the suite that reaches training data: exporters drop a case equal to a
+ * held-out test (compared by hash, as they do), and such a drop once left `demo/binary_search`
+ * with 11 tests that all expected -1.
  */
 export interface IntegrityReport {
   readonly baselines: number
@@ -27,9 +31,16 @@ export interface IntegrityReport {
 
 type SandboxService = typeof Sandbox.Service
 
-/** The baselines of `tests` and which of them survive (pass every test). */
-export const survivingBaselines = (sandbox: SandboxService, problem: Problem, tests: ReadonlyArray<Test>) =>
+/** The tests an export keeps: none equal to a held-out test. */
+export const exportable = (problem: Problem, tests: ReadonlyArray<Test>): ReadonlyArray<Test> => {
+  const heldOut = new Set(problem.heldOutTests.map(hashOf))
+  return heldOut.size === 0 ? tests : tests.filter((t) => !heldOut.has(hashOf(t)))
+}
+
+/** The baselines of the exportable tests and which of them survive (pass every one). */
+export const survivingBaselines = (sandbox: SandboxService, problem: Problem, all: ReadonlyArray<Test>) =>
   Effect.gen(function* () {
+    const tests = exportable(problem, all)
     const baselines = baselinesFor(problem, tests)
     if (tests.length === 0) return { baselines, survivors: baselines }
     const matrix = yield* killMatrix(sandbox, problem, baselines.map((b) => b.code), tests)

@@ -10,7 +10,7 @@ import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { Effect, Layer } from "effect"
 import { baselinesFor } from "../src/Baselines.ts"
-import { checkSuite } from "../src/Integrity.ts"
+import { checkSuite, exportable } from "../src/Integrity.ts"
 import { TestGen, type BuiltSuite } from "../src/TestGen.ts"
 
 const layer = TestGen.Default.pipe(
@@ -74,13 +74,16 @@ describe("reward integrity on the real sandbox", () => {
         expect(integrity.initialSurvivors).toBeGreaterThan(0) // the regression: `return -1` passed every test
         expect(integrity.rewardSafe).toBe(true)
         expect(integrity.survivors).toEqual([])
-        expect(new Set(tests.map((t) => (t._tag === "call" ? t.expected : "")))).not.toEqual(new Set(["-1"]))
-        const minusOne = yield* sandbox.run({ code: "def binary_search(xs, target):\n    return -1\n", kind: "function", entryPoint: "binary_search", tests, purpose: "validation" })
+        // What an export keeps (no case equal to a held-out test) no longer expects only -1.
+        const exported = exportable(problem, tests)
+        expect(new Set(exported.map((t) => (t._tag === "call" ? t.expected : "")))).not.toEqual(new Set(["-1"]))
+        const minusOne = yield* sandbox.run({ code: "def binary_search(xs, target):\n    return -1\n", kind: "function", entryPoint: "binary_search", tests: exported, purpose: "validation" })
         expect(minusOne.passed).toBeLessThan(minusOne.total)
         // The reference still passes every test (the added ones are labelled by it).
         const reference = yield* sandbox.run({ code: problem.reference!, kind: "function", entryPoint: "binary_search", tests, purpose: "validation" })
         expect(reference.passed).toBe(reference.total)
-      })
+      }),
+      600_000
     )
 
     it.effect("every demo suite is passed by none of its baselines", () =>
@@ -98,7 +101,8 @@ describe("reward integrity on the real sandbox", () => {
           const problem = (yield* demoProblems).find((p) => p.id === s.suite.problemId)! as Problem
           expect((yield* checkSuite(sandbox, problem, s.suite.cases.map((c) => c.test))).survivors).toEqual([])
         }
-      })
+      }),
+      900_000
     )
 
     const mbpp = sharedDataFile("mbpp/mbpp.jsonl")
@@ -111,7 +115,8 @@ describe("reward integrity on the real sandbox", () => {
         console.log(`MBPP (first 100) baseline kill: ${t.line}`)
         expect(unsafeDetail(suites)).toEqual([])
         expect(t.killRate).toBe(1)
-      })
+      }),
+      1_500_000
     )
   })
 })

@@ -42,3 +42,16 @@ export class WaitTimeout extends Schema.TaggedError<WaitTimeout>()("WaitTimeout"
     return `training job ${this.jobId} still running after ${Math.round(this.waitedMs / 1000)} s`
   }
 }
+
+/** A checkpoint that was not served: the server never listed it, the serving job ended, or a LoRA load was refused. */
+export class ServeFailed extends Schema.TaggedError<ServeFailed>()("ServeFailed", {
+  server: Schema.String,
+  model: Schema.String,
+  answered: Schema.String,
+  logTail: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    const log = this.logTail !== undefined ? `\n--- serving job log ---\n${this.logTail}` : ""
+    return `server ${this.server} did not list model ${this.model}: ${this.answered}${log}`
+  }
+}

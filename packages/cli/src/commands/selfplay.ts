@@ -26,7 +26,7 @@ import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { EvaluationsRepo } from "@o1coder/store/EvaluationsRepo"
 import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
 import { TestGen } from "@o1coder/tcg"
-import { Exporter, LocalBackend, RayBackend, SlurmBackend, Trainer, TrainingBackends, type TrainingBackend } from "@o1coder/training"
+import { Exporter, LocalBackend, RayBackend, Serving, SlurmBackend, Trainer, TrainingBackends, type TrainingBackend } from "@o1coder/training"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table."))
@@ -90,8 +90,8 @@ const stagesFor = (config: RunConfig) => {
   // Every execution goes through the cache (`executions`, `execution_log`): a resumed search pays none twice.
   const sandbox = CachedSandbox.layer.pipe(Layer.provide(SandboxLive))
   const reward = Reward.layer(new RewardConfig({ compileWeight: config.reward.alpha, gamma: config.reward.gamma }))
-  const services = Layer.mergeAll(TestGen.Default, Search.Default, Exporter.Default, Trainer.Default).pipe(
-    Layer.provideMerge(Layer.mergeAll(backends, reward, sandbox)),
+  const services = Layer.mergeAll(TestGen.Default, Search.Default, Exporter.Default, Trainer.Default, Serving.Default).pipe(
+    Layer.provideMerge(Layer.mergeAll(backends, reward, sandbox, FetchHttpClient.layer)),
     Layer.provideMerge(repos)
   )
   return SelfPlay.layer.pipe(Layer.provideMerge(LiveStages.layer), Layer.provideMerge(services))
