@@ -18,6 +18,7 @@ def parser(description):
     p.add_argument("--max-length", type=int, default=4096, help="prompt + completion tokens (o1coder's step prompt is long)")
     p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--lora-r", type=int, default=0, help="LoRA rank (0: full fine-tuning); an adapter --model keeps training its adapter")
     return p
 
 
@@ -52,6 +53,32 @@ def load_export(path, columns):
     if missing:
         fail(f"{path}: missing column(s) {missing}; it has {dataset.column_names}")
     return dataset
+
+
+def load_policy(path, lora_r):
+    """
+    The policy to train and its LoRA config. A LoRA adapter directory (an earlier round's output,
+    served by name) keeps training on its base model; otherwise `--lora-r` > 0 adds a new adapter.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    adapter = os.path.join(path, "adapter_config.json")
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if os.path.isfile(adapter):
+        from peft import PeftModel
+
+        with open(adapter) as f:
+            base = json.load(f)["base_model_name_or_path"]
+        model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, torch_dtype="auto"), path, is_trainable=True)
+        return model, tokenizer, None
+    model = AutoModelForCausalLM.from_pretrained(path, torch_dtype="auto")
+    if lora_r <= 0:
+        return model, tokenizer, None
+    from peft import LoraConfig
+
+    return model, tokenizer, LoraConfig(r=lora_r, lora_alpha=2 * lora_r, lora_dropout=0.05, target_modules="all-linear", task_type="CAUSAL_LM")
 
 
 def fail(message, code=2):

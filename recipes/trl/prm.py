@@ -7,13 +7,15 @@ model is a two-class token classifier; a later round's PRM starts from the previ
 
     python recipes/trl/prm.py --model Qwen/Qwen2.5-Coder-1.5B-Instruct --data prm.jsonl --output-dir out/prm
 """
-from _common import finish, load_export, parser, run, training_args
+from _common import fail, finish, load_export, parser, run, training_args
 
 
 def main():
     p = parser("PRM (TRL PRMTrainer) on an o1coder prm trl-stepwise export")
     p.add_argument("--max-prompt-length", type=int, default=3072)
     a = p.parse_args()
+    if a.lora_r > 0:
+        fail("--lora-r: the PRM recipe trains the full token classifier")
     try:
         from trl import PRMConfig, PRMTrainer
     except ImportError:  # TRL >= 0.24

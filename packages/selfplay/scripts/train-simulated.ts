@@ -2,7 +2,7 @@
  * "Trains" the SIMULATED policy of the offline demo: a real training command for the local
  * trainer backend that reads the round's exported data and writes a new parameter file.
  *
- *   npx tsx packages/selfplay/scripts/train-simulated.ts --data FILE --base SPEC --out DIR [--problems FILE --dataset NAME] [--rate 0.5]
+ *   npx tsx packages/selfplay/scripts/train-simulated.ts --data FILE --base SPEC --out DIR [--problems FILE --format F --dataset NAME] [--rate 0.5]
  *
  * - Preference pairs (TRL `{prompt, chosen, rejected}`, iterative DPO) are used as they are.
  * - SFT records (`{prompt, completion}` or `{messages}`, D+) count as pairs whose chosen side is
@@ -10,12 +10,15 @@
  * - PRM records (`{prompt, completions, labels}` or O1-CODER's) make a "PRM": the share of
  *   positive labels per step prefix, written to DIR/prm.json (the simulated PRM artifact).
  * The base SPEC is `simulated` (default parameters) or `simulated:PATH` (a parameter file).
- * Writes DIR/params.json (policy) and prints what changed.
+ * Writes DIR/params.json (policy) and prints what changed. Exits 3 when no record names a problem
+ * of `--problems` (wrong file, format or dataset name): a "training" that changes nothing silently
+ * is a failed job.
  */
 import { Effect } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
-import { readProblems } from "@o1coder/problems/Import"
+import { inferFormat, readProblems, type Format } from "@o1coder/problems/Import"
+import { problemLookup } from "@o1coder/models/Simulated"
 import { decodeParams, defaultParams, encodeParams } from "@o1coder/models/SimulatedPolicy"
 import { trainSimulatedPolicy } from "@o1coder/models/TrainSimulated"
 
@@ -24,13 +27,13 @@ const arg = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`)
   return i >= 0 ? args[i + 1] : undefined
 }
-const fail = (message: string): never => {
+const fail = (message: string, code = 3): never => {
   process.stderr.write(`train-simulated: ${message}\n`)
-  process.exit(2)
+  process.exit(code)
 }
 
-const data = arg("data") ?? fail("--data FILE is required")
-const out = arg("out") ?? fail("--out DIR is required")
+const data = arg("data") ?? fail("--data FILE is required", 2)
+const out = arg("out") ?? fail("--out DIR is required", 2)
 const base = arg("base") ?? "simulated"
 const rate = Number(arg("rate") ?? "0.5")
 const problemsFile = arg("problems")
@@ -78,10 +81,17 @@ const pairs = records
 const baseParams = base.startsWith("simulated:")
   ? decodeParams(JSON.parse(NodeFs.readFileSync(base.slice("simulated:".length), "utf8")))
   : defaultParams()
+const format = (arg("format") ?? (problemsFile !== undefined ? inferFormat(problemsFile) : undefined) ?? "jsonl") as Format
 const problems =
   problemsFile === undefined
     ? []
-    : Effect.runSync(readProblems(problemsFile, "jsonl", dataset)).problems.map((r) => r.problem)
+    : Effect.runSync(readProblems(problemsFile, format, dataset)).problems.map((r) => r.problem)
+if (problems.length > 0) {
+  const lookup = problemLookup(problems)
+  if (pairs.length > 0 && !pairs.some((p) => lookup(String(p.prompt ?? "")) !== undefined)) {
+    fail(`none of ${pairs.length} records names a problem of ${problemsFile} (format ${format}, dataset ${dataset ?? "default"}): wrong --problems, --format or --dataset?`)
+  }
+}
 const trained = trainSimulatedPolicy(baseParams, pairs.map((p) => JSON.stringify(p)).join("\n"), { problems, rate })
 NodeFs.writeFileSync(NodePath.join(out, "params.json"), JSON.stringify(encodeParams(trained), null, 1) + "\n")
 const raised = Object.keys(trained.perProblem).filter((id) => trained.perProblem[id] !== baseParams.perProblem[id])

@@ -1,7 +1,7 @@
 import { Either } from "effect"
 import * as NodeFs from "node:fs"
 import { describe, expect, it } from "vitest"
-import { exampleYaml } from "../src/ExampleConfig.ts"
+import { exampleYaml, KNOWN_DATASETS, VLLM_SLURM_EXAMPLE } from "../src/ExampleConfig.ts"
 import * as Demo from "../src/Demo.ts"
 import { decodeConfig, encodeConfig, parseConfigText, planFor, runIdFor } from "../src/RunConfig.ts"
 
@@ -85,15 +85,39 @@ describe("RunConfig", () => {
     expect(Either.isLeft(list) && list.left.message).toContain("x.yaml")
   })
 
-  it("accepts the real-run example (vLLM policy, Slurm training)", () => {
-    const parsed = parseConfigText(NodeFs.readFileSync(EXAMPLE, "utf8"), "vllm-slurm.yaml")
+  it("the real-run example (vLLM policy, Slurm training) is what `o1coder init` writes for it", () => {
+    const text = NodeFs.readFileSync(EXAMPLE, "utf8")
+    expect(text).toBe(exampleYaml(VLLM_SLURM_EXAMPLE))
+    const parsed = parseConfigText(text, "vllm-slurm.yaml")
     if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
     expect(parsed.right.training.backend).toBe("slurm")
     expect(parsed.right.models.policy).toMatch(/^openai:http/)
+    expect(parsed.right.models.checkpoints?.policy).toBe("Qwen/Qwen2.5-Coder-7B-Instruct")
+    expect(parsed.right.training.stages.sft?.command).toContain("python /shared/o1coder/recipes/trl/sft.py --model {base_model_path}")
+    expect(parsed.right.training.stages.sft?.serve).toMatchObject({ url: "http://gpu-node-1:8000/v1", lora: true })
+    expect(parsed.right.problems).toMatchObject({ dataset: "mbpp", split: "train", evalSplit: "test" })
+  })
+
+  it("init writes a valid configuration for every known dataset and backend", () => {
+    for (const dataset of Object.keys(KNOWN_DATASETS)) {
+      for (const backend of ["local", "slurm", "ray"] as const) {
+        for (const policy of [undefined, "simulated"]) {
+          const options = { dataset, backend, policy, file: dataset === "demo" ? undefined : "/data/problems.jsonl" }
+          const parsed = parseConfigText(exampleYaml(options), `${dataset}-${backend}.yaml`)
+          if (Either.isLeft(parsed)) throw new Error(`${dataset} ${backend} ${policy}: ${parsed.left.message}`)
+          expect(parsed.right.problems.dataset).toBe(dataset)
+          expect(parsed.right.training.backend).toBe(backend)
+          const command = parsed.right.training.stages.sft!.command!
+          expect(command.startsWith("srun ")).toBe(backend === "slurm")
+          if (parsed.right.models.policy === "simulated" && dataset !== "demo") expect(command).toContain(`--problems "/data/problems.jsonl" --format ${KNOWN_DATASETS[dataset]!.format} --dataset ${dataset}`)
+        }
+      }
+    }
+    expect(() => exampleYaml({ dataset: "mbpp", backend: "local", policy: "simulated" })).toThrow(/pass --file/)
   })
 
   it("accepts the example `o1coder init` writes and the demo's configuration", () => {
-    const parsed = parseConfigText(exampleYaml(), "o1coder.yaml")
+    const parsed = parseConfigText(exampleYaml({ dataset: "demo", backend: "local" }), "o1coder.yaml")
     if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
     expect(parsed.right.training.backend).toBe("local")
     const demo = Demo.config("/tmp/o1-demo")

@@ -110,7 +110,8 @@ const SMALL_INTS = ["0", "1", "2", "3", "5", "10"]
 /**
  * Inputs shaped to make the output vary, from seed argument lists: list arguments sorted (either
  * way), a scalar argument set to an element of a list argument (its first, last or a random one:
- * a search that finds something), a string argument set to a piece of another, small integers.
+ * a search that finds something), a string argument set to a piece of another, small integers,
+ * arguments of one type made equal.
  * Deterministic for the same seeds and rng.
  */
 export const builtInputs = (seeds: ReadonlyArray<ReadonlyArray<PyValue>>, rng: Rng, limit = 120): Array<ReadonlyArray<PyValue>> => {
@@ -146,6 +147,13 @@ export const builtInputs = (seeds: ReadonlyArray<ReadonlyArray<PyValue>>, rng: R
           })
         }
         if (a.t === "int") for (const n of SMALL_INTS) push(withArg(args, i, { t: "int", v: n }))
+        if (a.t === "int" || a.t === "float" || a.t === "str") {
+          // Equal arguments (an equilateral triangle, a == b): one copied, then all of a kind.
+          args.forEach((b, j) => {
+            if (j !== i && b.t === a.t) push(withArg(args, j, a))
+          })
+          push(args.map((b) => (b.t === a.t ? a : b)))
+        }
       })
     }
   }

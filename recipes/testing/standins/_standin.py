@@ -15,8 +15,8 @@ def check_model_path(path, what="model"):
     if not isinstance(path, str) or path.strip() == "" or path == "none":
         raise StandinError(f"{what}: expected an HF id or a checkpoint directory, got {path!r}")
     if os.path.isdir(path):
-        if not os.path.isfile(os.path.join(path, "config.json")):
-            raise StandinError(f"{what}: {path} is a directory without config.json (not a checkpoint)")
+        if not any(os.path.isfile(os.path.join(path, f)) for f in ("config.json", "adapter_config.json")):
+            raise StandinError(f"{what}: {path} is a directory without config.json or adapter_config.json (not a checkpoint)")
         return path
     if path.startswith(("/", ".", "~")):
         raise StandinError(f"{what}: no checkpoint directory at {path}")
@@ -25,14 +25,20 @@ def check_model_path(path, what="model"):
     return path
 
 
-def write_checkpoint(output_dir, record):
-    """A fake checkpoint where the real trainer's save_model writes one."""
+def write_checkpoint(output_dir, record, adapter_base=None):
+    """A fake checkpoint where the real trainer's save_model writes one (a LoRA adapter when `adapter_base`)."""
     if not output_dir:
         raise StandinError("output_dir is required")
     os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "config.json"), "w") as f:
-        json.dump({"model_type": "standin", "architectures": [record.get("model_class", "StandinModel")]}, f)
-    with open(os.path.join(output_dir, "model.safetensors"), "w") as f:
+    if adapter_base is not None:
+        with open(os.path.join(output_dir, "adapter_config.json"), "w") as f:
+            json.dump({"peft_type": "LORA", "base_model_name_or_path": adapter_base, "task_type": "CAUSAL_LM"}, f)
+        weights = "adapter_model.safetensors"
+    else:
+        with open(os.path.join(output_dir, "config.json"), "w") as f:
+            json.dump({"model_type": "standin", "architectures": [record.get("model_class", "StandinModel")]}, f)
+        weights = "model.safetensors"
+    with open(os.path.join(output_dir, weights), "w") as f:
         f.write("fake weights written by a test double\n")
     with open(os.path.join(output_dir, "standin-run.json"), "w") as f:
         json.dump(record, f, indent=1, sort_keys=True)

@@ -3,8 +3,8 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Database } from "@o1coder/store"
 import { RunsRepo, type RoundReport } from "@o1coder/store/RunsRepo"
 import * as Events from "@o1coder/selfplay/Events"
-import { exampleYaml } from "@o1coder/selfplay/ExampleConfig"
-import { ConfigError, encodeConfig, loadConfig, runIdFor, type RunConfig } from "@o1coder/selfplay/RunConfig"
+import { exampleYaml, KNOWN_DATASETS } from "@o1coder/selfplay/ExampleConfig"
+import { ConfigError, encodeConfig, loadConfig, parseConfigText, runIdFor, type RunConfig } from "@o1coder/selfplay/RunConfig"
 import * as SelfPlay from "@o1coder/selfplay/SelfPlay"
 import * as Demo from "@o1coder/selfplay/Demo"
 import type { SelfPlayEvent } from "@o1coder/selfplay/Stages"
@@ -320,19 +320,53 @@ const initOut = Options.file("out").pipe(
 )
 const force = Options.boolean("force").pipe(Options.withDescription("Overwrite an existing file."))
 
-export const init = Command.make("init", { out: initOut, force }, ({ force, out }) =>
-  Effect.gen(function* () {
-    if (NodeFs.existsSync(out) && !force) {
-      return yield* Effect.fail(new Error(`${out} exists; pass --force to overwrite it`))
-    }
-    NodeFs.writeFileSync(out, exampleYaml())
-    yield* Console.log(`wrote ${out}: a commented run configuration (offline: simulated policy, demo problems).`)
-    yield* Console.log(`next: npx o1coder run --config ${out}`)
-  })
+const initDataset = Options.text("dataset").pipe(
+  Options.withDefault("demo"),
+  Options.withDescription(`problems.dataset: ${Object.keys(KNOWN_DATASETS).join(", ")} (splits and import format known) or any imported dataset name.`)
+)
+const initBackend = Options.choice("backend", ["local", "slurm", "ray"]).pipe(Options.withDefault("local" as const), Options.withDescription("Where training (and serving) jobs run."))
+const initPolicy = Options.text("policy").pipe(
+  Options.optional,
+  Options.withDescription("Policy model spec (default: simulated for demo, else openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-Coder-7B-Instruct).")
+)
+const initCheckpoint = Options.text("checkpoint").pipe(Options.optional, Options.withDescription("HF id or directory the first policy is trained from (default: the spec's model name)."))
+const initFile = Options.text("file").pipe(Options.optional, Options.withDescription("Problems file imported before the run (the simulated trainer reads it too)."))
+const initRecipes = Options.text("recipes").pipe(Options.optional, Options.withDescription("Directory of the training recipes (default: this checkout's recipes/; on a cluster, a path the nodes share)."))
+const initWorkDir = Options.text("work-dir").pipe(Options.optional, Options.withDescription("training.workDir (default .o1coder/runs; shared storage for slurm and ray)."))
+
+export const init = Command.make(
+  "init",
+  { out: initOut, force, dataset: initDataset, backend: initBackend, policy: initPolicy, checkpoint: initCheckpoint, file: initFile, recipes: initRecipes, workDir: initWorkDir },
+  (o) =>
+    Effect.gen(function* () {
+      if (NodeFs.existsSync(o.out) && !o.force) {
+        return yield* Effect.fail(new Error(`${o.out} exists; pass --force to overwrite it`))
+      }
+      const text = yield* Effect.try({
+        try: () =>
+          exampleYaml({
+            dataset: o.dataset,
+            backend: o.backend,
+            policy: Option.getOrUndefined(o.policy),
+            checkpoint: Option.getOrUndefined(o.checkpoint),
+            file: Option.getOrUndefined(o.file),
+            recipes: Option.getOrUndefined(o.recipes),
+            workDir: Option.getOrUndefined(o.workDir)
+          }),
+        catch: (e) => new Error(`init: ${(e as Error).message}`)
+      })
+      // What init writes must be a valid configuration (the same Schema as `o1coder run`).
+      yield* Effect.mapError(parseConfigText(text, o.out), (e) => new Error(`init wrote an invalid configuration (a bug): ${e.message}`))
+      NodeFs.writeFileSync(o.out, text)
+      yield* Console.log(`wrote ${o.out}: a commented run configuration for ${o.dataset} on ${o.backend}.`)
+      yield* Console.log(`next: npx o1coder run --config ${o.out}`)
+    })
 ).pipe(
   Command.withDescription(
-    "Write a commented example run configuration (every field explained; runs offline as is).\n" +
-      "Example: o1coder init && o1coder run --config o1coder.yaml"
+    "Write a commented run configuration that fits a dataset and a training backend (every field explained).\n" +
+      "The default (demo, local, simulated policy) runs offline as is; a real policy trains with the shipped TRL recipes.\n" +
+      "Example: o1coder init && o1coder run --config o1coder.yaml\n" +
+      "Example: o1coder init --dataset mbpp --backend slurm --policy 'openai:http://gpu-node-1:8000/v1#Qwen/Qwen2.5-Coder-7B-Instruct'"
   )
 )
 

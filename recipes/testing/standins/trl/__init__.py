@@ -24,7 +24,9 @@ class PRMConfig(TrainingArguments):
 
 
 def _model_name(model, trainer):
-    if isinstance(model, PreTrainedModel):
+    if isinstance(model, PreTrainedModel) or type(model).__name__ == "PeftModel":
+        if type(model).__name__ == "PeftModel" and not model.trainable:
+            raise StandinError(f"{trainer}: the adapter was loaded with is_trainable=False")
         return model.name_or_path, model.model_class
     if isinstance(model, str):
         return check_model_path(model, f"{trainer}(model=...)"), "AutoModelForCausalLM"
@@ -40,6 +42,8 @@ class _Trainer:
         if train_dataset is None:
             raise StandinError(f"{self.NAME}: train_dataset is required")
         self.base_model, self.model_class = _model_name(model, self.NAME)
+        # A LoRA run saves an adapter over the underlying base model.
+        self.adapter_base = model.base.name_or_path if type(model).__name__ == "PeftModel" else (self.base_model if peft_config is not None else None)
         self.args = args
         self.rows = list(train_dataset)
         self.peft_config = peft_config
@@ -67,7 +71,7 @@ class _Trainer:
             "columns": columns_of(self.rows),
             "peft": None if self.peft_config is None else self.peft_config.to_dict(),
             "config": self.args.to_dict(),
-        })
+        }, adapter_base=self.adapter_base)
 
 
 class SFTTrainer(_Trainer):
