@@ -49,10 +49,14 @@ def load_export(path, columns):
     dataset = load_dataset("json", data_files=path, split="train")
     if len(dataset) == 0:
         fail(f"{path}: no rows (did the export select anything? see `o1coder export ... --json`)")
+    require_columns(path, dataset, columns)
+    return dataset
+
+
+def require_columns(path, dataset, columns):
     missing = [c for c in columns if c not in dataset.column_names]
     if missing:
         fail(f"{path}: missing column(s) {missing}; it has {dataset.column_names}")
-    return dataset
 
 
 def load_policy(path, lora_r):

@@ -376,12 +376,14 @@ const demoDir = Options.directory("data-dir").pipe(
   Options.withDescription("The demo's own PGlite data directory (emptied at the start of each fresh demo).")
 )
 
-export const demo = Command.make("demo", { fresh, dataDir: demoDir }, ({ dataDir, fresh }) =>
+const demoLimit = Options.integer("limit").pipe(Options.optional, Options.withDescription("Only the first N demo problems (a quicker demo)."))
+
+export const demo = Command.make("demo", { fresh, dataDir: demoDir, limit: demoLimit }, ({ dataDir, fresh, limit }) =>
   Effect.gen(function* () {
     yield* Console.log(Demo.banner)
     const continuing = !fresh && Demo.hasUnfinishedRun(dataDir)
     if (!continuing) Demo.resetDataDir(dataDir)
-    const config = Demo.config(dataDir)
+    const config = Demo.config(dataDir, { limit: Option.getOrUndefined(limit) })
     const db = Database.layer({ _tag: "Pglite", dataDir: Demo.dbDir(dataDir) })
     yield* Effect.gen(function* () {
       const run = yield* startRun(config)
