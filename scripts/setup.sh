@@ -63,6 +63,7 @@ need demo "node modules (npm ci)"          "node_modules_current"               
 need demo "CLI bundle (packages/cli/dist)" "node scripts/build-cli.mjs --check"      run    "node scripts/build-cli.mjs --quiet"
 need test "PostgreSQL"                     "command -v pg_ctlcluster"                apt    "postgresql"
 need test "Slurm and munge"                "command -v sbatch && command -v munged"  apt    "slurm-wlm munge"
+need test "PyYAML (verl stand-in of the recipe tests)" "/usr/bin/python3 -c 'import yaml'" apt "python3-yaml"
 need test "cmake and g++ (llama-server)"   "command -v cmake && command -v g++"      apt    "cmake g++"
 need test "Chromium and a font (UI tests)" "[ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/dejavu ]" apt "chromium fonts-dejavu-core"
 need test "PostgreSQL running"             "pg_running"                              root   'pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main start'
