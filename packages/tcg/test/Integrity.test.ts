@@ -1,3 +1,4 @@
+import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import type { Problem, Test } from "@o1coder/domain"
 import { CallTest, sharedDataFile } from "@o1coder/domain"
@@ -95,6 +96,11 @@ describe("reward integrity on the real sandbox", () => {
         expect(unsafeDetail(suites)).toEqual([])
         expect(t.killRate).toBe(1)
         expect(t.gameableBefore).toBeGreaterThan(0)
+        // The store shows it: suite_quality pools the kills per dataset and generator.
+        const sql = yield* SqlClient.SqlClient
+        const [quality] = yield* sql<{ rate: number; unsafe: number; extended: number }>`
+          select baseline_kill_rate as rate, unsafe_suites as unsafe, suites_extended as extended from suite_quality where dataset = 'demo' and generator = 'all'`
+        expect(quality).toEqual({ rate: 1, unsafe: 0, extended: t.gameableBefore })
         // Measured again from scratch on the stored suites: the same verdict.
         const sandbox = yield* Sandbox
         for (const s of suites) {

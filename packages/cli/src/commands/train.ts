@@ -129,11 +129,11 @@ const role = Options.choice("role", ["policy", "tcg", "prm"]).pipe(Options.optio
 export const versions = Command.make("versions", { run: runFilter, role, json }, (o) =>
   Effect.gen(function* () {
     const rows = yield* (yield* ModelVersionsRepo).list({ runId: Option.getOrUndefined(o.run), role: Option.getOrUndefined(o.role) })
-    yield* output(o.json, rows, printTable(rows.map((r) => ({ ...r, datasets: r.datasets.join(",") })), ["id", "role", "spec", "parentId", "runId", "round", "jobId", "datasets", "createdAt"]))
+    yield* output(o.json, rows, printTable(rows.map((r) => ({ ...r, datasets: r.datasets.join(",") })), ["id", "role", "spec", "checkpoint", "parentId", "runId", "round", "jobId", "datasets", "createdAt"]))
   }).pipe(Effect.provide(ModelVersionsRepo.Default), Effect.provide(DatabaseLive))
 ).pipe(
   Command.withDescription(
-    "List model versions with their lineage (parent version, training job, datasets).\nExample: o1coder versions --run demo --role policy"
+    "List model versions: the spec o1coder samples from, the checkpoint trainers load, and their lineage (parent, job, datasets).\nExample: o1coder versions --run demo --role policy"
   )
 )
 
