@@ -109,6 +109,25 @@ describe("the CLI against llama-server (stories260K, -np 4 -c 8192)", () => {
       })
     )
 
+    it.scoped("worked examples on and 200-token steps outgrow a 2048-token slot: those nodes end as terminals, the search completes", () =>
+      Effect.gen(function* () {
+        const { url, env } = yield* storeWithProblems
+        const server = yield* LlamaServer.Server
+        const args = ["search", "--dataset", "mbpp", "--limit", "1", "--policy", `openai:${server.baseUrl}#stories260K`, "--width", "3",
+          "--depth", "5", "--rollouts", "2", "--examples", "on", "--step-max-tokens", "200", "--suite", "visible", "--seed", "1", "--json"]
+        const result = yield* Effect.promise(() => runCli(args, { env }))
+        expect(result.code, result.stderr.slice(-3000)).toBe(0)
+        const [outcome] = JSON.parse(result.stdout).outcomes as Array<{ searchId: string; status: string; rolloutsDone: number }>
+        expect([outcome!.status, outcome!.rolloutsDone]).toEqual(["completed", 2])
+        const cut = yield* query<{ depth: number; reward: number }>(url,
+          "select depth, reward from nodes where terminal and code is null and depth < 5 and parent_id is not null")
+        expect(cut.length).toBeGreaterThan(0)
+        expect(cut.every((n) => n.reward === 0)).toBe(true)
+        const tree = yield* Effect.promise(() => runCli(["tree", outcome!.searchId], { env }))
+        expect(tree.stdout).toContain("(the prompt outgrew the model's context)")
+      })
+    )
+
     it.scoped("every request refused: each retry on stderr, every failure in full, exit 1", () =>
       Effect.gen(function* () {
         const { env } = yield* storeWithProblems

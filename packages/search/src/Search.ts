@@ -2,7 +2,7 @@ import type { Problem, Test } from "@o1coder/domain"
 import { hashOf, parseStep } from "@o1coder/domain"
 import type { NotFound } from "@o1coder/domain"
 import type { Completion, LanguageModelService } from "@o1coder/models/LanguageModel"
-import { SamplingOptions } from "@o1coder/models/LanguageModel"
+import { ModelError, SamplingOptions } from "@o1coder/models/LanguageModel"
 import type { ProcessRewardService } from "@o1coder/reward/ProcessReward"
 import { Reward } from "@o1coder/reward/Reward"
 import { Sandbox } from "@o1coder/sandbox/Sandbox"
@@ -232,7 +232,13 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
             let node = selectLeaf(root, config.c, rng, config.selection)
             // Expansion, then simulation: expand every node reached and follow one random child to a terminal.
             while (!node.terminal) {
-              const children = yield* expand(node, created)
+              const children = yield* expand(node, created).pipe(Effect.catchIf(isContextOverflow, () => Effect.succeed(undefined)))
+              if (children === undefined) {
+                // The prompt no longer fits the model's context: a terminal with reward 0; the search goes on.
+                node.terminal = true
+                node.reward = 0
+                break
+              }
               if (children.length === 0) break
               node = children[rng.int(children.length)]!
             }
@@ -245,7 +251,7 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
               yield* repo.checkpoint({
                 searchId,
                 newNodes: created.map((n) => toRow(searchId, n)),
-                updated: touched.filter((n) => !fresh.has(n)).map((n) => ({ id: n.id, visits: n.visits, valueSum: n.valueSum })),
+                updated: touched.filter((n) => !fresh.has(n)).map(nodeUpdate),
                 progress: progress(now)
               })
             } else unsaved.push(...created)
@@ -284,7 +290,7 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
           yield* repo.checkpoint({
             searchId,
             newNodes: unsaved.map((n) => toRow(searchId, n)),
-            updated: all.filter((n) => !fresh.has(n)).map((n) => ({ id: n.id, visits: n.visits, valueSum: n.valueSum })),
+            updated: all.filter((n) => !fresh.has(n)).map(nodeUpdate),
             progress: progress(now)
           })
           unsaved = []
@@ -403,6 +409,11 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
     return { run, resume, runMany, tree, storedConfig } as const
   })
 }) {}
+
+const isContextOverflow = (e: { readonly _tag: string }): boolean => e instanceof ModelError && e.kind === "context_too_long"
+
+/** What a checkpoint rewrites of a node stored before: N, Q and (after a context overflow) terminal, reward. */
+const nodeUpdate = (n: TreeNode) => ({ id: n.id, visits: n.visits, valueSum: n.valueSum, terminal: n.terminal, reward: n.reward })
 
 const answerOf = (n: NodeRow): SearchAnswer => ({
   nodeId: n.id,

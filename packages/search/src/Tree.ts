@@ -12,8 +12,9 @@ export interface TreeNode {
   readonly action: Action | null
   readonly body: string
   readonly code: string | null
-  readonly terminal: boolean
-  readonly reward: number | null
+  /** Set later too: a node whose prompt no longer fits the model's context becomes a terminal with reward 0. */
+  terminal: boolean
+  reward: number | null
   readonly passed: number | null
   readonly total: number | null
   readonly prior: number | null

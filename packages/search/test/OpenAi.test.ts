@@ -71,5 +71,46 @@ describe("search against an OpenAI-compatible server", () => {
         expect(yield* (yield* SearchRepo).nodes(again.searchId)).toEqual(rows)
       }).pipe(Effect.scoped)
     )
+
+    it.effect("a node whose prompt outgrows the context (llama.cpp's 400) is a stored terminal with reward 0; the search goes on", () =>
+      Effect.gen(function* () {
+        // Every prompt for step 3 overflows; the 5th request fails the search once (it is continued after).
+        const overflow = { error: { code: 400, message: "request (2051 tokens) exceeds the available context size (2048 tokens), try increasing it", type: "exceed_context_size_error" } }
+        let failAt: number | undefined = 4
+        const overflowPrompts: Array<string> = []
+        const server = yield* FakeOpenAiServer.make({
+          responder: (r) => {
+            if (server.requests().length === failAt) return { status: 400, body: { error: { message: "injected" } } }
+            if (!r.body.prompt.endsWith(stepHeaderPrefix(3))) return stepResponder(r)
+            overflowPrompts.push(r.body.prompt)
+            return { status: 400, body: overflow }
+          }
+        })
+        const backend = yield* OpenAiCompatible.make({ endpoints: [{ baseUrl: server.baseUrl, model: "small-context" }], baseBackoff: "10 millis" })
+        const policy = yield* RecordReplay.wrap(backend, { role: "policy" })
+        const p = problem(32)
+        yield* (yield* ProblemsRepo).upsert(p)
+        const input = { problem: p, suite: { id: null, tests: p.visibleTests }, policy, config: new SearchConfig({ rollouts: 8, maxDepth: 4, width: 3, seed: 5 }) }
+        const failed = yield* (yield* Search).run(input).pipe(Effect.flip)
+        expect(failed.message).toContain("injected")
+        failAt = undefined
+        const outcome = yield* (yield* Search).run(input)
+        expect([outcome.status, outcome.rolloutsDone, outcome.resumed]).toEqual(["completed", 8, true])
+
+        const rows = yield* (yield* SearchRepo).nodes(outcome.searchId)
+        const { all } = fromRows(rows)
+        const prompts = server.requests().map((r) => r.body.prompt as string)
+        const overflowed = all.filter((n) => n.depth === 2 && n.code === null && prompts.includes(renderPrompt(p, pathSteps(n))))
+        expect(overflowed.length).toBeGreaterThan(0)
+        for (const n of overflowed) expect([n.terminal, n.reward, n.children.length]).toEqual([true, 0, 0])
+        expect(all.some((n) => n.depth > 2)).toBe(false)
+        // Each overflowing prompt was asked once, across the failure and the continuation: the
+        // terminal flag of nodes stored in an earlier iteration is checkpointed too.
+        expect(new Set(overflowPrompts).size).toBe(overflowPrompts.length)
+        expect(overflowPrompts).toHaveLength(overflowed.length)
+        const requestOf = (n: (typeof all)[number]) => prompts.indexOf(renderPrompt(p, pathSteps(n)))
+        expect(overflowed.some((n) => requestOf(n) > requestOf(n.parent!) + 1)).toBe(true)
+      }).pipe(Effect.scoped)
+    )
   })
 })

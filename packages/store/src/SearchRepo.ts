@@ -179,7 +179,14 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
     const checkpoint = (input: {
       readonly searchId: string
       readonly newNodes: ReadonlyArray<NodeRow>
-      readonly updated: ReadonlyArray<{ readonly id: string; readonly visits: number; readonly valueSum: number }>
+      /** Nodes stored before: N and Q, and terminal/reward (a node whose prompt overflowed the context becomes terminal). */
+      readonly updated: ReadonlyArray<{
+        readonly id: string
+        readonly visits: number
+        readonly valueSum: number
+        readonly terminal: boolean
+        readonly reward: number | null
+      }>
       readonly progress: SearchProgress
       readonly durable?: boolean
     }) => {
@@ -192,8 +199,8 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
            from jsonb_to_recordset($1::jsonb) as ${NODE_RECORD}
            returning 1),
          upd as (
-           update nodes n set visits = x.visits, value_sum = x.value_sum
-           from jsonb_to_recordset($2::jsonb) as x(id text, visits int, value_sum float8) where n.id = x.id
+           update nodes n set visits = x.visits, value_sum = x.value_sum, terminal = x.terminal, reward = x.reward
+           from jsonb_to_recordset($2::jsonb) as x(id text, visits int, value_sum float8, terminal boolean, reward float8) where n.id = x.id
            returning 1),
          srch as (
            update searches set rollouts_done = $4, tokens = $5, model_calls = $6, executions = $7, elapsed_ms = $8, best_node_id = $9
@@ -202,7 +209,7 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
                 (select count(*) from upd)::int as updated, (select count(*) from srch)::int as searches, $10::int as expected`,
         [
           nodeJson(input.newNodes),
-          JSON.stringify(input.updated.map((u) => ({ id: u.id, visits: u.visits, value_sum: u.valueSum }))),
+          JSON.stringify(input.updated.map((u) => ({ id: u.id, visits: u.visits, value_sum: u.valueSum, terminal: u.terminal, reward: u.reward }))),
           input.searchId, p.rolloutsDone, p.tokens, p.modelCalls, p.executions, p.elapsedMs, p.bestNodeId,
           input.newNodes.length,
           input.durable === true || pglite ? "on" : "off"

@@ -225,7 +225,8 @@ export const searchCommand = run.pipe(
       "rewarded by running the code on the problem's generated test suite (never the held-out tests). Every iteration is\n" +
       "checkpointed in the store; a rerun with the same options continues the same searches. Progress on stderr, a\n" +
       "summary table at the end (or --json).\n" +
-      "Exits 1 when a problem's search failed (every reason printed in full).\n" +
+      "Exits 1 when a problem's search failed (every reason printed in full). A node whose prompt no longer fits the\n" +
+      "model's context becomes a terminal with reward 0, and the search goes on.\n" +
       "Example: o1coder search --dataset mbpp --split test --limit 20 --policy simulated --rollouts 15 --seed 1\n" +
       "Example (llama-server -np 4 -c 8192, 2048 tokens a slot): o1coder search --dataset mbpp --limit 3\n" +
       "  --policy openai:http://127.0.0.1:8080/v1#stories260K --width 3 --examples off --step-max-tokens 64 --suite visible"
@@ -242,14 +243,19 @@ const firstLine = (body: string) => {
   return line.length > 60 ? `${line.slice(0, 59)}…` : line
 }
 
-/** The tree as an indented outline: N, Q/N, action, verdicts; the answer marked with *. */
-export const renderTree = (nodes: ReadonlyArray<NodeRow>, bestNodeId: string | null, depthLimit?: number): string => {
+/**
+ * The tree as an indented outline: N, Q/N, action, verdicts; the answer marked with *. A terminal
+ * without code above the search's max depth is one whose prompt outgrew the model's context.
+ */
+export const renderTree = (nodes: ReadonlyArray<NodeRow>, bestNodeId: string | null, depthLimit?: number, searchMaxDepth?: number): string => {
+  const noCode = (n: NodeRow) =>
+    searchMaxDepth !== undefined && n.depth < searchMaxDepth ? " (the prompt outgrew the model's context)" : " (no code at the depth limit)"
   const children = new Map<string, Array<NodeRow>>()
   for (const n of nodes) if (n.parentId !== null) children.set(n.parentId, [...(children.get(n.parentId) ?? []), n])
   const lines: Array<string> = []
   const visit = (n: NodeRow, indent: string) => {
     const value = n.visits === 0 ? "-" : (n.valueSum / n.visits).toFixed(3)
-    const verdict = n.code !== null ? ` tests ${n.passed ?? "?"}/${n.total ?? "?"} r=${(n.reward ?? 0).toFixed(2)}` : n.terminal ? " (no code at the depth limit)" : ""
+    const verdict = n.code !== null ? ` tests ${n.passed ?? "?"}/${n.total ?? "?"} r=${(n.reward ?? 0).toFixed(2)}` : n.terminal ? noCode(n) : ""
     const label = n.parentId === null ? "root" : `[${n.action ?? "?"}]`
     const mark = n.id === bestNodeId ? " *" : ""
     lines.push(`${indent}${label} N=${n.visits} Q/N=${value}${verdict}${mark}${n.parentId === null ? "" : `  ${firstLine(n.body)}`}`)
@@ -261,6 +267,9 @@ export const renderTree = (nodes: ReadonlyArray<NodeRow>, bestNodeId: string | n
   return lines.join("\n")
 }
 
+const storedMaxDepth = (config: unknown) =>
+  Option.map(Schema.decodeUnknownOption(Schema.Struct({ search: Schema.Struct({ maxDepth: Schema.Number }) }))(config), (c) => c.search.maxDepth)
+
 const tree = Command.make("tree", { searchId, maxDepth, json }, (o) =>
   Effect.gen(function* () {
     const repo = yield* SearchRepo
@@ -271,7 +280,7 @@ const tree = Command.make("tree", { searchId, maxDepth, json }, (o) =>
       { search: record, nodes },
       Console.log(
         `search ${record.id}  problem ${record.problemId}  status ${record.status}  rollouts ${record.rolloutsDone}  nodes ${nodes.length}\n` +
-          renderTree(nodes, record.bestNodeId, Option.getOrUndefined(o.maxDepth))
+          renderTree(nodes, record.bestNodeId, Option.getOrUndefined(o.maxDepth), Option.getOrUndefined(storedMaxDepth(record.config)))
       )
     )
   }).pipe(Effect.provide(SearchRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
