@@ -179,13 +179,16 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
     const checkpoint = (input: {
       readonly searchId: string
       readonly newNodes: ReadonlyArray<NodeRow>
-      /** Nodes stored before: N and Q, and terminal/reward (a node whose prompt overflowed the context becomes terminal). */
+      /**
+       * Nodes stored before: N and Q; with `terminal`, also terminal and reward (a node whose prompt
+       * outgrew the model's context becomes a terminal with reward 0).
+       */
       readonly updated: ReadonlyArray<{
         readonly id: string
         readonly visits: number
         readonly valueSum: number
-        readonly terminal: boolean
-        readonly reward: number | null
+        readonly terminal?: boolean | undefined
+        readonly reward?: number | null | undefined
       }>
       readonly progress: SearchProgress
       readonly durable?: boolean
@@ -199,7 +202,8 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
            from jsonb_to_recordset($1::jsonb) as ${NODE_RECORD}
            returning 1),
          upd as (
-           update nodes n set visits = x.visits, value_sum = x.value_sum, terminal = x.terminal, reward = x.reward
+           update nodes n set visits = x.visits, value_sum = x.value_sum, terminal = coalesce(x.terminal, n.terminal),
+             reward = case when x.terminal is null then n.reward else x.reward end
            from jsonb_to_recordset($2::jsonb) as x(id text, visits int, value_sum float8, terminal boolean, reward float8) where n.id = x.id
            returning 1),
          srch as (
