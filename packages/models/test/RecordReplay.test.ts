@@ -42,7 +42,7 @@ const counting = (modelVersion = "fake@1") => {
 
 for (const backend of TestDatabase.backends) {
   describe(`record/replay on ${backend.name}`, () => {
-    it.layer(Layer.provideMerge(Layer.fresh(ModelCallsRepo.Default), backend.layer), { timeout: 60_000 })((it) => {
+    it.layer(Layer.provideMerge(Layer.fresh(ModelCallsRepo.Default), backend.layer), { timeout: 120_000 })((it) => {
       it.effect("serves the second identical call from the store with zero backend calls", () =>
         Effect.gen(function* () {
           const fake = counting()
