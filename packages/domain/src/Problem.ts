@@ -8,15 +8,30 @@ export const TestOrigin = Schema.Literal("dataset", "llm", "mutation")
 export type TestOrigin = typeof TestOrigin.Type
 
 /**
+ * A builtin applied to the returned value before it is compared (`assert set(f(x)) == {...}` is a call
+ * test with `wrap: "set"`; `assert f(x)` is `wrap: "bool"` against `True`; `not_none` is `f(x) is not None`).
+ */
+export const CallWrap = Schema.Literal("bool", "not_none", "set", "frozenset", "list", "tuple", "sorted", "int", "float", "str", "len", "abs", "round")
+export type CallWrap = typeof CallWrap.Type
+
+/**
  * `call`: evaluate `entryPoint(<args>)` in the candidate's process and compare the returned
- * value with `expected`, a Python expression evaluated apart from the candidate (it never
- * enters the candidate's process). `args` is the source text of the argument list.
+ * value (after `wrap`, if any) with `expected`, a Python expression evaluated apart from the
+ * candidate (it never enters the candidate's process). `args` is the source text of the argument list.
  */
 export class CallTest extends Schema.TaggedClass<CallTest>()("call", {
   args: Schema.String,
   expected: Schema.String,
-  atol: Schema.optional(Schema.Number)
+  atol: Schema.optional(Schema.Number),
+  wrap: Schema.optional(CallWrap)
 }) {}
+
+/** The assert statement a call test stands for, e.g. `assert set(f(1, 2)) == {1, 2}`. */
+export const callTestAssert = (test: CallTest, entryPoint = "f"): string => {
+  const call = `${entryPoint}(${test.args})`
+  const seen = test.wrap === undefined ? call : test.wrap === "not_none" ? `(${call} is not None)` : `${test.wrap}(${call})`
+  return `assert ${seen} == ${test.expected}`
+}
 
 /** A statement the dataset gives that is not of the form `assert f(...) == expected`. */
 export class AssertTest extends Schema.TaggedClass<AssertTest>()("assert", {

@@ -467,14 +467,15 @@ export const DEFAULT_TOLERANCE: Tolerance = { rel: 1e-6, abs: 1e-9 }
 export const toleranceFor = (atol: number | undefined): Tolerance =>
   atol === undefined ? DEFAULT_TOLERANCE : { rel: DEFAULT_TOLERANCE.rel, abs: atol }
 
-type Num = { readonly kind: "int"; readonly v: bigint } | { readonly kind: "float"; readonly v: number } | { readonly kind: "complex"; readonly re: number; readonly im: number }
+/** Ints keep their canonical decimal text: converting a long one (BigInt) is quadratic. */
+type Num = { readonly kind: "int"; readonly v: string } | { readonly kind: "float"; readonly v: number } | { readonly kind: "complex"; readonly re: number; readonly im: number }
 
 const asNumber = (x: PyValue): Num | undefined => {
   switch (x.t) {
     case "bool":
-      return { kind: "int", v: x.v ? 1n : 0n }
+      return { kind: "int", v: x.v ? "1" : "0" }
     case "int":
-      return { kind: "int", v: BigInt(x.v) }
+      return { kind: "int", v: x.v }
     case "float":
       return { kind: "float", v: x.v === "nan" ? NaN : x.v === "inf" ? Infinity : x.v === "-inf" ? -Infinity : x.v }
     case "complex":
@@ -491,8 +492,12 @@ const close = (a: number, b: number, tol: Tolerance): boolean => {
   return Math.abs(a - b) <= Math.max(tol.rel * Math.max(Math.abs(a), Math.abs(b)), tol.abs)
 }
 
+/** An int of more than 309 digits is beyond every finite float (and no int equals an infinite one). */
+const MAX_FLOAT_DIGITS = 309
+
 const numEqual = (a: Num, b: Num, tol: Tolerance): boolean => {
   if (a.kind === "int" && b.kind === "int") return a.v === b.v
+  if ((a.kind === "int" && a.v.replace("-", "").length > MAX_FLOAT_DIGITS) || (b.kind === "int" && b.v.replace("-", "").length > MAX_FLOAT_DIGITS)) return false
   const re = (n: Num) => (n.kind === "complex" ? n.re : Number(n.v))
   const im = (n: Num) => (n.kind === "complex" ? n.im : 0)
   return close(re(a), re(b), tol) && close(im(a), im(b), tol)
@@ -579,9 +584,28 @@ export const pyEqual = (expected: PyValue, seen: PyValue, tol: Tolerance = DEFAU
       const pairs = matchAll(expected.v.map(([k]) => k), seen.v.map(([k]) => k), eq)
       return pairs !== undefined && pairs.every((j, i) => eq(expected.v[i]![1], seen.v[j]![1]))
     }
+    case "digest":
+      return seen.t === "digest" && digestEqual(expected, seen, tol)
     default:
       return false
   }
+}
+
+/** Little-endian float64s of a digest's `q`. */
+export const digestFloats = (q: string): Float64Array => {
+  const bytes = Buffer.from(q, "base64")
+  const out = new Float64Array(bytes.length >> 3)
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(i * 8)
+  return out
+}
+
+/** Equal canonical digests; else, for two flat float sequences of the same kind and length, every float within tolerance. */
+const digestEqual = (a: Extract<PyValue, { t: "digest" }>, b: Extract<PyValue, { t: "digest" }>, tol: Tolerance): boolean => {
+  if (a.h === b.h) return true
+  if (a.q === undefined || b.q === undefined || a.c !== b.c || a.n !== b.n) return false
+  const xs = digestFloats(a.q)
+  const ys = digestFloats(b.q)
+  return xs.length === ys.length && xs.every((x, i) => close(x, ys[i]!, tol))
 }
 
 // ------------------------------------------------------------------ writing
@@ -664,6 +688,8 @@ const render = (v: PyValue, forSource: boolean): string | undefined => {
     }
     case "unrepresentable":
       return forSource ? undefined : `<unrepresentable ${v.type}>`
+    case "digest":
+      return forSource ? undefined : `<${v.c} of weight ${v.w}${v.c === "list" || v.c === "tuple" || v.c === "set" || v.c === "dict" ? `, ${v.n} elements` : ""}, sha256 ${v.h.slice(0, 12)}>`
   }
 }
 
@@ -695,6 +721,8 @@ const firstUnrepresentable = (v: PyValue): string => {
   switch (v.t) {
     case "unrepresentable":
       return v.type
+    case "digest":
+      return `${v.c} (known by its digest only)`
     case "list":
     case "tuple":
     case "set":

@@ -3,7 +3,10 @@ import { Schema } from "effect"
 /**
  * A Python value as it crosses the sandbox boundary: a strict, typed encoding produced by the
  * trusted runner (never by calling methods of the candidate's objects), compared in TypeScript.
- * Ints are decimal strings (Python ints are unbounded); floats carry nan/inf as strings.
+ * Ints are decimal strings (Python ints are unbounded); floats carry nan/inf as strings. A value heavier
+ * than the sandbox's digest threshold crosses as a `digest`: the sha256 of its canonical form (equal values,
+ * by the judging rules, have equal digests), its weight, container and length, and for a flat list or tuple
+ * of floats the floats themselves (`q`, little-endian float64, base64) so that a tolerance still applies.
  */
 export type PyValue =
   | { readonly t: "none" }
@@ -18,6 +21,7 @@ export type PyValue =
   | { readonly t: "set"; readonly v: ReadonlyArray<PyValue> }
   | { readonly t: "dict"; readonly v: ReadonlyArray<readonly [PyValue, PyValue]> }
   | { readonly t: "unrepresentable"; readonly type: string }
+  | { readonly t: "digest"; readonly h: string; readonly w: number; readonly c: string; readonly n: number; readonly q?: string | undefined }
 
 export const PyValue: Schema.Schema<PyValue> = Schema.Union(
   Schema.Struct({ t: Schema.Literal("none") }),
@@ -34,5 +38,6 @@ export const PyValue: Schema.Schema<PyValue> = Schema.Union(
     t: Schema.Literal("dict"),
     v: Schema.Array(Schema.Tuple(Schema.suspend(() => PyValue), Schema.suspend(() => PyValue)))
   }),
-  Schema.Struct({ t: Schema.Literal("unrepresentable"), type: Schema.String })
+  Schema.Struct({ t: Schema.Literal("unrepresentable"), type: Schema.String }),
+  Schema.Struct({ t: Schema.Literal("digest"), h: Schema.String, w: Schema.Number, c: Schema.String, n: Schema.Number, q: Schema.optional(Schema.String) })
 )

@@ -15,6 +15,25 @@ export {
   UnrepresentableValue
 } from "@o1coder/domain"
 
+/**
+ * A value's weight as the runner counts it (nodes plus characters of str and bytes); counting stops past
+ * `limit`. Values heavier than the digest threshold are compared by digest, so a literal that heavy is
+ * evaluated by Python (which digests it) rather than compared inline.
+ */
+export const pyWeight = (value: PyValue, limit = Infinity): number => {
+  let total = 0
+  const stack: Array<PyValue> = [value]
+  while (stack.length > 0 && total <= limit) {
+    const x = stack.pop()!
+    total += 1
+    if (x.t === "str") total += [...x.v].length
+    else if (x.t === "bytes") total += x.v.length
+    else if (x.t === "list" || x.t === "tuple" || x.t === "set") stack.push(...x.v)
+    else if (x.t === "dict") for (const [k, v] of x.v) stack.push(k, v)
+  }
+  return total
+}
+
 /** Stdout equality after trimming trailing whitespace per line and trailing blank lines (CRLF = LF). */
 export const normalizeStdout = (text: string): string => {
   const lines = text.replace(/\r\n?/g, "\n").split("\n").map((l) => l.replace(/\s+$/, ""))

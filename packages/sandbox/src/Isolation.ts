@@ -4,6 +4,7 @@ import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { Config, Effect, Option } from "effect"
 import { SandboxError } from "./Sandbox.ts"
+import { describeFilter, filterFor, type SeccompFilter } from "./Seccomp.ts"
 
 /** What the machine allows, decided once at start-up, and how to start one worker accordingly. */
 export interface IsolationPlan {
@@ -11,8 +12,10 @@ export interface IsolationPlan {
   readonly level: "full" | "partial" | "none"
   readonly details: ReadonlyArray<string>
   readonly bwrap: string | undefined
-  /** Unprivileged uid/gid the candidate runs as (the server drops to it after each fork). */
+  /** Set when candidates drop to unprivileged uids (a block per worker, one uid per candidate). */
   readonly uid: number | undefined
+  /** The syscall filter the workers run under (undefined: none could be loaded here). */
+  readonly seccomp: SeccompFilter | undefined
   readonly pidns: boolean
   readonly cgroups: {
     readonly pids: string | undefined
@@ -29,7 +32,8 @@ export interface IsolationOptions {
   readonly unsafe?: boolean | undefined
 }
 
-export const SANDBOX_UID = 65534
+/** The uid the probe drops to (workers use random blocks of their own, see Worker.ts). */
+export const PROBE_UID = 65534
 
 const PY_CANDIDATES = ["/usr/bin/python3.11", "/usr/bin/python3", "/usr/local/bin/python3"]
 
@@ -96,10 +100,20 @@ const cgroupWritable = (controller: string): string | undefined => {
 }
 
 const probeScript = `
-import os, sys
+import ctypes, os, sys
 cfg = sys.argv[1]
+if cfg == "seccomp":
+    libc = ctypes.CDLL(None, use_errno=True)
+    calls = {"unshare": lambda: libc.unshare(0x10000000), "shmget": lambda: libc.shmget(0x4f31, 4096, 0o1600),
+             "keyctl": lambda: libc.syscall(int(sys.argv[2]), 0, -4, 0, 0, 0), "ptrace": lambda: libc.ptrace(0, 0, 0, 0)}
+    allowed = [name for name, call in calls.items() if call() != -1 or ctypes.get_errno() != 1]
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    print("seccomp", ",".join(allowed) or "-")
 if cfg == "drop":
-    os.setgroups([]); os.setresgid(${SANDBOX_UID}, ${SANDBOX_UID}, ${SANDBOX_UID}); os.setresuid(${SANDBOX_UID}, ${SANDBOX_UID}, ${SANDBOX_UID})
+    os.setgroups([]); os.setresgid(${PROBE_UID}, ${PROBE_UID}, ${PROBE_UID}); os.setresuid(${PROBE_UID}, ${PROBE_UID}, ${PROBE_UID})
     try:
         os.setuid(0); print("regained")
     except PermissionError:
@@ -109,9 +123,34 @@ if cfg == "drop":
 print("ok", os.getuid(), os.getpid(), os.path.exists("/work"))
 `
 
-const probe = (command: string, args: ReadonlyArray<string>): { ok: boolean; out: string } => {
-  const r = spawnSync(command, args as Array<string>, { encoding: "utf8", timeout: 10_000, env: {} })
-  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() }
+const probe = (command: string, args: ReadonlyArray<string>, fd3?: Buffer): { ok: boolean; out: string } => {
+  let dir: string | undefined
+  let fd: number | undefined
+  try {
+    if (fd3 !== undefined) {
+      dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1coder-probe-"))
+      NodeFs.writeFileSync(NodePath.join(dir, "fd3"), fd3, { mode: 0o600 })
+      fd = NodeFs.openSync(NodePath.join(dir, "fd3"), "r")
+    }
+    const r = spawnSync(command, args as Array<string>, {
+      encoding: "utf8",
+      timeout: 10_000,
+      env: {},
+      stdio: ["ignore", "pipe", "pipe", ...(fd !== undefined ? [fd] : [])]
+    })
+    return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() }
+  } finally {
+    if (fd !== undefined) NodeFs.closeSync(fd)
+    if (dir !== undefined) NodeFs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Loads the filter in bubblewrap and checks that it denies what it should and still lets Python fork. */
+const probeSeccomp = (bwrap: string, base: ReadonlyArray<string>, filter: SeccompFilter | undefined): { filter: SeccompFilter | undefined; detail: string } => {
+  if (filter === undefined) return { filter, detail: `no seccomp filter for ${process.arch} (keyring, SysV IPC, namespaces, ptrace, bpf, mount stay available)` }
+  const r = probe(bwrap, ["--seccomp", "3", ...base, "seccomp", String(filter.keyctl)], filter.program)
+  if (r.ok && r.out.split("\n")[0] === "seccomp -") return { filter, detail: describeFilter(filter) }
+  return { filter: undefined, detail: `seccomp filter FAILED: ${r.out.slice(0, 200)}` }
 }
 
 /** Detects interpreter, bubblewrap, uid drop and cgroups. Fails unless isolation is full or `unsafe` is set. */
@@ -129,6 +168,7 @@ export const detect = (options: IsolationOptions): Effect.Effect<IsolationPlan, 
     let bwrap: string | undefined
     let uid: number | undefined
     let pidns = false
+    let seccomp: SeccompFilter | undefined
     if (executable(bwrapPath)) {
       const base = [...bwrapArgs(interpreter, asRoot), "--", interpreter, "-I", "-S", "-c", probeScript]
       const plain = probe(bwrapPath, [...base, "keep"])
@@ -139,11 +179,14 @@ export const detect = (options: IsolationOptions): Effect.Effect<IsolationPlan, 
         details.push(`bubblewrap ${bwrapPath}: no network, private /tmp, pid namespace (pid ${pid}), minimal read-only binds${work === "True" ? " (WARNING: /work visible)" : ""}`)
         if (asRoot) {
           const drop = probe(bwrapPath, [...base, "drop"])
-          if (drop.ok && drop.out === `ok ${SANDBOX_UID} ${pid} False`) {
-            uid = SANDBOX_UID
-            details.push(`candidates run as uid ${SANDBOX_UID} with no capabilities and no_new_privs (cannot regain root)`)
+          if (drop.ok && drop.out === `ok ${PROBE_UID} ${pid} False`) {
+            uid = PROBE_UID
+            details.push("candidates run as unprivileged uids (a random block per worker, a new uid per candidate) with no capabilities and no_new_privs (cannot regain root)")
           } else details.push(`uid drop FAILED: ${drop.out.slice(0, 200)}`)
         } else details.push("not root: candidates run as the caller's uid inside a user namespace (no uid drop)")
+        const filter = probeSeccomp(bwrapPath, base, filterFor())
+        seccomp = filter.filter
+        details.push(filter.detail)
       } else details.push(`bubblewrap at ${bwrapPath} does not work here: ${plain.out.slice(0, 300)}`)
     } else details.push(`bubblewrap not found at ${bwrapPath}: no namespaces, no filesystem or network isolation`)
     const pids = asRoot ? cgroupWritable("pids") : undefined
@@ -153,19 +196,19 @@ export const detect = (options: IsolationOptions): Effect.Effect<IsolationPlan, 
     details.push(memory ? "memory cgroup per worker" : "no memory cgroup: memory limited by RLIMIT_AS only")
     if (cpu) details.push("cpu cgroup per worker (equal shares: a runaway candidate cannot starve the other workers)")
     const level: IsolationPlan["level"] =
-      bwrap === undefined ? "none" : uid !== undefined && pids !== undefined ? "full" : "partial"
+      bwrap === undefined ? "none" : uid !== undefined && pids !== undefined && seccomp !== undefined ? "full" : "partial"
     if (level !== "full") {
       if (!options.unsafe) {
         return yield* new SandboxError({
           reason:
             `sandbox isolation is ${level} on this machine, refusing to run untrusted code:\n  ${details.join("\n  ")}\n` +
-            "Install bubblewrap and run as root with cgroups, or opt in explicitly with O1CODER_SANDBOX_UNSAFE=1."
+            "Install bubblewrap and run as root with cgroups (on x86_64 or aarch64 for the seccomp filter), or opt in explicitly with O1CODER_SANDBOX_UNSAFE=1."
         })
       }
       details.push(`UNSAFE: running with ${level} isolation because it was explicitly allowed`)
       yield* Effect.logWarning(`o1coder sandbox: isolation is ${level.toUpperCase()} (unsafe mode explicitly enabled)\n  ${details.join("\n  ")}`)
     }
-    return { interpreter, level, details, bwrap, uid, pidns, cgroups: { pids, memory, cpu } }
+    return { interpreter, level, details, bwrap, uid, seccomp, pidns, cgroups: { pids, memory, cpu } }
   })
 
 export interface SandboxSettings {

@@ -1,258 +1,237 @@
+import { Deferred, Effect, Either, Exit, Option, Queue, Ref, Schema, type Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
+import { randomInt } from "node:crypto"
 import { bwrapArgs, type IsolationPlan } from "./Isolation.ts"
+import { SandboxError } from "./Sandbox.ts"
+import { DIGEST_WEIGHT, DoneLine, ErrorLine, ExpectedLine, LINE_MAX, LineSplitter, ReadyLine, ResultLine, decodeLine, type WireJob, type WireReply } from "./Wire.ts"
 
-/** One warm fork-server process: a JSON line per request on its stdin, a JSON line per reply on its stdout. */
-
-const SERVER_SOURCE = NodeFs.readFileSync(new URL("./python/server.py", import.meta.url), "utf8")
-
-export interface WireLimits {
-  readonly test_s: number
-  readonly total_s: number
-  readonly mem: number
-  readonly out: number
+/** One warm server process (python/o1c/server.py) in its own cgroups: requests in, reply lines out, in order. */
+export interface Worker {
+  readonly name: string
+  readonly pid: number | undefined
+  /** Runs a job; the watchdog starts when the job reaches the head of this worker's queue. */
+  readonly request: (job: WireJob, watchdogMs: number) => Effect.Effect<WireReply, WorkerLost | SandboxError>
+  readonly alive: Effect.Effect<boolean>
+  /** Requests sent and not answered. */
+  readonly inFlight: Effect.Effect<number>
+  /** Requests sent over the worker's life. */
+  readonly jobs: Effect.Effect<number>
+  readonly kill: Effect.Effect<void>
 }
 
-export type WireTest =
-  | { readonly k: "call"; readonly a: string }
-  | { readonly k: "assert"; readonly s: string }
-  | { readonly k: "stdio"; readonly i: string }
+/** The worker died (or was killed) with this request in flight. */
+export class WorkerLost extends Schema.TaggedError<WorkerLost>()("WorkerLost", {
+  reason: Schema.String,
+  /** Killed by the watchdog because this very request ran too long. */
+  watchdog: Schema.Boolean
+}) {}
 
-export interface WireJob {
-  readonly kind: "function" | "stdio"
-  readonly code: string
-  readonly setup?: string | undefined
-  readonly entry?: string | undefined
-  readonly tests: ReadonlyArray<WireTest>
-  readonly exp?: ReadonlyArray<string> | undefined
-  readonly lim: WireLimits
-}
+const PACKAGE_PYTHON = NodePath.join(NodePath.dirname(new URL(import.meta.url).pathname), "python")
+/** Where the server's package is bound read-only inside the sandbox. */
+const SANDBOX_PYTHON = "/o1c-python"
 
-export interface WireResult {
-  readonly s: string
-  readonly ms?: number
-  readonly v?: unknown
-  readonly e?: string
-  readonly o?: string
-}
-
-export interface WireReply {
+interface Pending {
   readonly id: number
-  readonly exp: ReadonlyArray<{ readonly v?: unknown; readonly e?: string; readonly lost?: boolean }>
-  readonly compiled: boolean
-  readonly res: ReadonlyArray<WireResult>
-  readonly ms: number
-  readonly error?: string
+  readonly watchdogMs: number
+  readonly done: Deferred.Deferred<WireReply, WorkerLost | SandboxError>
+  readonly exp: Array<ExpectedLine>
+  readonly res: Array<ResultLine>
+}
+
+interface State {
+  readonly alive: boolean
+  readonly pending: ReadonlyArray<Pending>
+  /** The request the watchdog killed the worker for. */
+  readonly watchdogFor: number | undefined
 }
 
 let workerSeq = 0
 
-/** Thrown (as a rejection) when the worker died or was killed while a request was in flight. */
-export class WorkerDied extends Error {
-  constructor(
-    message: string,
-    /** Killed by our watchdog because this very request ran too long. */
-    readonly watchdog: boolean
-  ) {
-    super(message)
-  }
-}
-
-interface Pending {
-  readonly id: number
-  readonly resolve: (r: WireReply) => void
-  readonly reject: (e: Error) => void
-  readonly watchdogMs: number
-}
-
-export class Worker {
-  readonly name: string
-  private readonly proc: ChildProcess
-  private buffer = ""
-  private nextId = 1
-  /** Requests in the order sent; the server answers them in that order. Only the head is running. */
-  private readonly pending: Array<Pending> = []
-  private headTimer: ReturnType<typeof setTimeout> | undefined
-  private readonly cgroupDirs: Array<string> = []
-  private stderrTail = ""
-  ready: Promise<void>
-  /** Resolves once the process has exited and its cgroups are removed (or given up on after ~2 s). */
-  readonly closed: Promise<void>
-  private resolveClosed: () => void = () => {}
-  alive = true
-  jobs = 0
-
-  constructor(plan: IsolationPlan, index: number, memoryBytes: number) {
-    this.closed = new Promise<void>((resolve) => {
-      this.resolveClosed = resolve
-    })
-    this.name = `o1coder-${process.pid}-w${index}-${++workerSeq}`
-    const cfg = JSON.stringify({ uid: plan.uid ?? null, gid: plan.uid ?? null, pidns: plan.pidns, scratch: "/tmp/o1c" })
-    // Not -I: it would ignore PYTHONHASHSEED. The environment is empty but for what we set, and -s -S -P
-    // keep user site-packages, site and the working directory off sys.path as -I does.
-    const python = [plan.interpreter, "-s", "-S", "-P", "-c", SERVER_SOURCE, cfg]
-    let command: string
-    let args: Array<string>
-    if (plan.bwrap !== undefined) {
-      command = plan.bwrap
-      args = [...bwrapArgs(plan.interpreter, plan.uid !== undefined), "--", ...python]
-    } else {
-      command = python[0]!
-      args = python.slice(1)
-    }
-    // Enter per-worker cgroups before exec'ing bwrap, so the server and every candidate are counted there.
-    const procs: Array<string> = []
-    if (plan.cgroups.pids) {
-      const dir = NodePath.join(plan.cgroups.pids, this.name)
-      try {
-        NodeFs.mkdirSync(dir)
-        NodeFs.writeFileSync(NodePath.join(dir, "pids.max"), "128")
-        this.cgroupDirs.push(dir)
-        procs.push(NodePath.join(dir, "cgroup.procs"))
-      } catch {
-        // cgroup not usable for this worker: rlimits still apply
-      }
-    }
-    if (plan.cgroups.memory) {
-      const dir = NodePath.join(plan.cgroups.memory, this.name)
-      try {
-        NodeFs.mkdirSync(dir)
-        NodeFs.writeFileSync(NodePath.join(dir, "memory.limit_in_bytes"), String(Math.round(memoryBytes * 1.5 + 256 * 1024 ** 2)))
-        this.cgroupDirs.push(dir)
-        procs.push(NodePath.join(dir, "cgroup.procs"))
-      } catch {
-        // idem
-      }
-    }
-    if (plan.cgroups.cpu !== undefined) {
-      const dir = NodePath.join(plan.cgroups.cpu, this.name)
-      try {
-        NodeFs.mkdirSync(dir)
-        this.cgroupDirs.push(dir)
-        procs.push(NodePath.join(dir, "cgroup.procs"))
-      } catch {
-        // idem (fairness only)
-      }
-    }
-    if (procs.length > 0) {
-      const enter = procs.map((p) => `echo $$ > '${p}'`).join(" && ")
-      args = ["-c", `${enter} && exec "$@"`, "sh", command, ...args]
-      command = "/bin/sh"
-    }
-    this.proc = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: { PYTHONHASHSEED: "0" }, detached: false })
-    this.proc.stdout!.setEncoding("utf8")
-    this.proc.stderr!.setEncoding("utf8")
-    let onReady: () => void = () => {}
-    let onFail: (e: Error) => void = () => {}
-    this.ready = new Promise<void>((resolve, reject) => {
-      onReady = resolve
-      onFail = reject
-    })
-    this.ready.catch(() => {})
-    let isReady = false
-    this.proc.stdout!.on("data", (chunk: string) => {
-      this.buffer += chunk
-      let nl: number
-      while ((nl = this.buffer.indexOf("\n")) >= 0) {
-        const line = this.buffer.slice(0, nl)
-        this.buffer = this.buffer.slice(nl + 1)
-        let msg: { id: number; ready?: unknown }
-        try {
-          msg = JSON.parse(line)
-        } catch {
-          continue
-        }
-        if (msg.id === 0 && msg.ready !== undefined) {
-          isReady = true
-          onReady()
-        } else if (this.pending.length > 0 && msg.id === this.pending[0]!.id) {
-          const p = this.pending.shift()!
-          this.clearHeadTimer()
-          this.armHeadTimer()
-          p.resolve(msg as WireReply)
-        }
-      }
-    })
-    this.proc.stderr!.on("data", (chunk: string) => {
-      this.stderrTail = (this.stderrTail + chunk).slice(-2000)
-    })
-    this.proc.stdin!.on("error", () => {})
-    const died = (why: string) => {
-      if (!this.alive) return
-      this.alive = false
-      this.cleanupCgroups()
-      const err = new WorkerDied(`sandbox worker ${this.name} ${why}${this.stderrTail ? `: ${this.stderrTail.trim().slice(-500)}` : ""}`, false)
-      if (!isReady) onFail(err)
-      this.clearHeadTimer()
-      const all = this.pending.splice(0)
-      all.forEach((p, i) => p.reject(i === 0 && this.watchdogFired ? new WorkerDied(`watchdog: ${err.message}`, true) : err))
-    }
-    this.proc.on("exit", (code, signal) => died(`exited (${signal ?? code})`))
-    this.proc.on("error", (e) => died(`failed to start: ${e.message}`))
-  }
-
-  get pid(): number | undefined {
-    return this.proc.pid
-  }
-
-  /** Requests sent and not answered yet. */
-  get inFlight(): number {
-    return this.pending.length
-  }
-
-  /**
-   * Sends a request; requests queue in the server (pipelining keeps it busy while we process the
-   * previous reply). The watchdog of a request starts when it reaches the head of the queue: past
-   * `watchdogMs` the worker is killed (this request fails with `watchdog = true`, the ones queued
-   * behind it with `watchdog = false`).
-   */
-  request(job: WireJob, watchdogMs: number): Promise<WireReply> {
-    if (!this.alive) return Promise.reject(new WorkerDied(`sandbox worker ${this.name} is dead`, false))
-    const id = this.nextId++
-    this.jobs++
-    return new Promise<WireReply>((resolve, reject) => {
-      this.pending.push({ id, resolve, reject, watchdogMs })
-      this.proc.stdin!.write(JSON.stringify({ id, op: "run", ...job }) + "\n")
-      if (this.pending.length === 1) this.armHeadTimer()
-    })
-  }
-
-  private watchdogFired = false
-
-  private armHeadTimer(): void {
-    const head = this.pending[0]
-    if (head === undefined || !this.alive) return
-    this.headTimer = setTimeout(() => {
-      this.watchdogFired = true
-      this.kill()
-    }, head.watchdogMs)
-  }
-
-  private clearHeadTimer(): void {
-    if (this.headTimer !== undefined) clearTimeout(this.headTimer)
-    this.headTimer = undefined
-  }
-
-  kill(): void {
+const cgroupsFor = (plan: IsolationPlan, name: string, memoryBytes: number): ReadonlyArray<string> => {
+  const dirs: Array<string> = []
+  const make = (base: string | undefined, settings: ReadonlyArray<readonly [string, string]>) => {
+    if (base === undefined) return
+    const dir = NodePath.join(base, name)
     try {
-      this.proc.kill("SIGKILL")
+      NodeFs.mkdirSync(dir)
+      for (const [file, value] of settings) NodeFs.writeFileSync(NodePath.join(dir, file), value)
+      dirs.push(dir)
     } catch {
-      // already gone
+      // this controller is not usable for the worker: rlimits still apply
     }
-    this.killCgroupMembers()
   }
+  make(plan.cgroups.pids, [["pids.max", "128"]])
+  make(plan.cgroups.memory, [["memory.limit_in_bytes", String(Math.round(memoryBytes * 1.5 + 256 * 1024 ** 2))]])
+  make(plan.cgroups.cpu, [])
+  return dirs
+}
 
-  /** Every process still in this worker's cgroups (the server, candidates, escaped daemons). */
-  private killCgroupMembers(): void {
-    for (const dir of this.cgroupDirs) killMembers(dir)
+/** The command line of a worker: enter its cgroups, then bubblewrap (seccomp filter on fd 3), then the server. */
+const commandFor = (plan: IsolationPlan, cgroups: ReadonlyArray<string>, uid: number | undefined) => {
+  const dir = plan.bwrap !== undefined ? SANDBOX_PYTHON : PACKAGE_PYTHON
+  const cfg = JSON.stringify({ uid: uid ?? null, pidns: plan.pidns, scratch: "/tmp/o1c", digest_weight: DIGEST_WEIGHT })
+  const boot = `import sys; sys.path.insert(0, ${JSON.stringify(dir)}); from o1c.server import main; main()`
+  // Not -I: it would ignore PYTHONHASHSEED. The environment is empty but for what we set, and -s -S -P
+  // keep user site-packages, site and the working directory off sys.path as -I does.
+  const python = [plan.interpreter, "-s", "-S", "-P", "-c", boot, cfg]
+  let command = python[0]!
+  let args = python.slice(1)
+  if (plan.bwrap !== undefined) {
+    command = plan.bwrap
+    args = [
+      ...bwrapArgs(plan.interpreter, plan.uid !== undefined),
+      "--ro-bind", PACKAGE_PYTHON, SANDBOX_PYTHON,
+      ...(plan.seccomp !== undefined ? ["--seccomp", "3"] : []),
+      "--", ...python
+    ]
   }
+  if (cgroups.length > 0) {
+    const enter = cgroups.map((d) => `echo $$ > '${NodePath.join(d, "cgroup.procs")}'`).join(" && ")
+    args = ["-c", `${enter} && exec "$@"`, "sh", command, ...args]
+    command = "/bin/sh"
+  }
+  return { command, args }
+}
 
-  private cleanupCgroups(): void {
-    this.killCgroupMembers()
-    const dirs = this.cgroupDirs.splice(0)
-    removeCgroupDirs(dirs).then(() => this.resolveClosed())
+/**
+ * Candidates of one worker run under uids from a block of their own (random, so that neither two workers
+ * nor two o1coder processes share one): the judge gets the block's first, each candidate the next in turn.
+ */
+const uidBlock = (plan: IsolationPlan): number | undefined => (plan.uid === undefined ? undefined : 0x100000 + randomInt(0, 0x3fff) * 0x10000)
+
+/** Starts a worker in the current scope; closing the scope kills it and removes its cgroups. */
+export const make = (plan: IsolationPlan, index: number, memoryBytes: number): Effect.Effect<Worker, SandboxError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const name = `o1coder-${process.pid}-w${index}-${++workerSeq}`
+    const state = yield* Ref.make<State>({ alive: true, pending: [], watchdogFor: undefined })
+    const ready = yield* Deferred.make<ReadyLine, SandboxError>()
+    const exited = yield* Deferred.make<string>()
+    const lines = yield* Queue.unbounded<string | { readonly overflow: true }>()
+    const sent = yield* Queue.unbounded<Pending>()
+    const nextId = yield* Ref.make(1)
+    const jobs = yield* Ref.make(0)
+    const cgroups = cgroupsFor(plan, name, memoryBytes)
+    let stderrTail = ""
+
+    const proc: ChildProcess = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const { args, command } = commandFor(plan, cgroups, uidBlock(plan))
+        const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe", "pipe"], env: { PYTHONHASHSEED: "0" } })
+        const seccomp = child.stdio[3] as NodeJS.WritableStream | null
+        seccomp?.on("error", () => {})
+        seccomp?.end(plan.seccomp?.program ?? Buffer.alloc(0))
+        const splitter = new LineSplitter()
+        child.stdout!.on("data", (chunk: Buffer) => {
+          for (const line of splitter.push(chunk, LINE_MAX, () => Queue.unsafeOffer(lines, { overflow: true }))) Queue.unsafeOffer(lines, line)
+        })
+        child.stderr!.setEncoding("utf8")
+        child.stderr!.on("data", (chunk: string) => (stderrTail = (stderrTail + chunk).slice(-2000)))
+        child.stdin!.on("error", () => {})
+        child.on("exit", (code, signal) => Deferred.unsafeDone(exited, Exit.succeed(`exited (${signal ?? code})`)))
+        child.on("error", (e) => Deferred.unsafeDone(exited, Exit.succeed(`failed to start: ${e.message}`)))
+        return child
+      }),
+      (child) =>
+        Effect.gen(function* () {
+          killProcess(child, cgroups)
+          yield* Deferred.await(exited).pipe(Effect.timeout("2 seconds"), Effect.ignore)
+          yield* Effect.promise(() => removeCgroupDirs(cgroups))
+        })
+    )
+    const kill = Effect.sync(() => killProcess(proc, cgroups))
+    const describeDeath = (why: string) => `sandbox worker ${name} ${why}${stderrTail ? `: ${stderrTail.trim().slice(-500)}` : ""}`
+
+    /** A reply we cannot trust means a broken server: the worker goes, its requests are lost. */
+    const protocolError = (why: string) =>
+      Effect.zipRight(Effect.logWarning(`sandbox worker ${name}: protocol error: ${why}`), kill)
+
+    const onLine = (line: string | { readonly overflow: true }) =>
+      Effect.gen(function* () {
+        if (typeof line !== "string") return yield* protocolError(`a reply line over ${LINE_MAX} bytes`)
+        const decoded = decodeLine(line)
+        if (Either.isLeft(decoded)) return yield* protocolError(decoded.left)
+        const msg = decoded.right
+        if (msg instanceof ReadyLine) return yield* Deferred.succeed(ready, msg)
+        const head = (yield* Ref.get(state)).pending[0]
+        if (head === undefined || msg.id !== head.id) return yield* protocolError(`a reply to request ${msg.id} while ${head?.id ?? "none"} runs`)
+        if (msg instanceof ExpectedLine) head.exp.push(msg)
+        else if (msg instanceof ResultLine) head.res.push(msg)
+        else {
+          yield* Ref.update(state, (s) => ({ ...s, pending: s.pending.slice(1) }))
+          if (msg instanceof DoneLine) yield* Deferred.succeed(head.done, { exp: head.exp, res: head.res, compiled: msg.compiled, ms: msg.ms })
+          else if (msg instanceof ErrorLine) yield* Deferred.fail(head.done, new SandboxError({ reason: msg.error }))
+        }
+      })
+    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(lines), onLine)))
+
+    // The watchdog: requests finish in order, so each one's clock starts when the one before it is done.
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.gen(function* () {
+          const p = yield* Queue.take(sent)
+          const finished = yield* Deferred.await(p.done).pipe(Effect.exit, Effect.timeoutOption(p.watchdogMs))
+          if (Option.isNone(finished)) {
+            yield* Ref.update(state, (s) => ({ ...s, watchdogFor: p.id }))
+            yield* kill
+          }
+        })
+      )
+    )
+
+    // Death: every request in flight fails (the one the watchdog killed it for says so).
+    yield* Effect.forkScoped(
+      Effect.gen(function* () {
+        const why = describeDeath(yield* Deferred.await(exited))
+        const last = yield* Ref.getAndUpdate(state, (s) => ({ ...s, alive: false, pending: [] }))
+        yield* Deferred.fail(ready, new SandboxError({ reason: `sandbox worker failed to start: ${why}` }))
+        for (const p of last.pending) {
+          const watchdog = p.id === last.watchdogFor
+          yield* Deferred.fail(p.done, new WorkerLost({ reason: watchdog ? `watchdog: ${why}` : why, watchdog }))
+        }
+        killMembers(cgroups)
+      })
+    )
+
+    yield* Deferred.await(ready).pipe(
+      Effect.timeoutFail({ duration: "20 seconds", onTimeout: () => new SandboxError({ reason: "sandbox worker did not start within 20 s" }) }),
+      Effect.tapError(() => kill)
+    )
+
+    const request = (job: WireJob, watchdogMs: number): Effect.Effect<WireReply, WorkerLost | SandboxError> =>
+      Effect.gen(function* () {
+        const id = yield* Ref.getAndUpdate(nextId, (n) => n + 1)
+        const p: Pending = { id, watchdogMs, done: yield* Deferred.make<WireReply, WorkerLost | SandboxError>(), exp: [], res: [] }
+        const queued = yield* Ref.modify(state, (s) => (s.alive ? [true, { ...s, pending: [...s.pending, p] }] : [false, s]))
+        if (!queued) return yield* new WorkerLost({ reason: `sandbox worker ${name} is dead`, watchdog: false })
+        yield* Ref.update(jobs, (n) => n + 1)
+        proc.stdin!.write(JSON.stringify({ id, op: "run", ...job }) + "\n")
+        yield* Queue.offer(sent, p)
+        return yield* Deferred.await(p.done)
+      }).pipe(
+        // Interrupted while the job runs: the worker's state is unknown, so it goes.
+        Effect.onInterrupt(() => kill)
+      )
+
+    return {
+      name,
+      pid: proc.pid,
+      request,
+      alive: Effect.map(Ref.get(state), (s) => s.alive),
+      inFlight: Effect.map(Ref.get(state), (s) => s.pending.length),
+      jobs: Ref.get(jobs),
+      kill
+    } satisfies Worker
+  })
+
+const killProcess = (proc: ChildProcess, cgroups: ReadonlyArray<string>) => {
+  try {
+    proc.kill("SIGKILL")
+  } catch {
+    // already gone
   }
+  killMembers(cgroups)
 }
 
 /** rmdir each cgroup dir, retrying while the last members die (EBUSY); ~2 s at most. */
@@ -266,7 +245,7 @@ const removeCgroupDirs = (dirs: ReadonlyArray<string>): Promise<void> =>
           return false
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === "ENOENT") return false
-          killMembers(d)
+          killMembers([d])
           return true
         }
       })
@@ -276,19 +255,21 @@ const removeCgroupDirs = (dirs: ReadonlyArray<string>): Promise<void> =>
     attempt(40)
   })
 
-const killMembers = (dir: string): void => {
-  try {
-    for (const pid of NodeFs.readFileSync(NodePath.join(dir, "cgroup.procs"), "utf8").split("\n")) {
-      if (pid.trim() !== "") {
+/** SIGKILL every process in these cgroups (the server, candidates, escaped daemons). */
+const killMembers = (dirs: ReadonlyArray<string>): void => {
+  for (const dir of dirs) {
+    try {
+      for (const pid of NodeFs.readFileSync(NodePath.join(dir, "cgroup.procs"), "utf8").split("\n")) {
+        if (pid.trim() === "") continue
         try {
           process.kill(Number(pid), "SIGKILL")
         } catch {
           // gone
         }
       }
+    } catch {
+      // cgroup gone
     }
-  } catch {
-    // cgroup gone
   }
 }
 
@@ -296,28 +277,26 @@ const killMembers = (dir: string): void => {
  * Removes worker cgroups left behind by o1coder processes that no longer exist (named
  * `o1coder-<pid>-w<slot>-<n>`), e.g. after a crash or SIGKILL of the program.
  */
-export const sweepStaleCgroups = (bases: ReadonlyArray<string | undefined>): Promise<void> => {
-  const stale: Array<string> = []
-  for (const base of bases) {
-    if (base === undefined) continue
-    let entries: Array<string> = []
-    try {
-      entries = NodeFs.readdirSync(base)
-    } catch {
-      continue
-    }
-    for (const name of entries) {
-      const m = /^o1coder-(\d+)-w\d+-\d+$/.exec(name)
-      if (m === null) continue
-      const pid = Number(m[1])
-      let alive = true
+export const sweepStaleCgroups = (bases: ReadonlyArray<string | undefined>): Effect.Effect<void> =>
+  Effect.promise(() => {
+    const stale: Array<string> = []
+    for (const base of bases) {
+      if (base === undefined) continue
+      let entries: Array<string> = []
       try {
-        process.kill(pid, 0)
-      } catch (e) {
-        alive = (e as NodeJS.ErrnoException).code !== "ESRCH"
+        entries = NodeFs.readdirSync(base)
+      } catch {
+        continue
       }
-      if (!alive) stale.push(NodePath.join(base, name))
+      for (const entry of entries) {
+        const m = /^o1coder-(\d+)-w\d+-\d+$/.exec(entry)
+        if (m === null) continue
+        try {
+          process.kill(Number(m[1]), 0)
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ESRCH") stale.push(NodePath.join(base, entry))
+        }
+      }
     }
-  }
-  return removeCgroupDirs(stale)
-}
+    return removeCgroupDirs(stale)
+  })

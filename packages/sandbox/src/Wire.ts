@@ -1,0 +1,187 @@
+import type { PyValue } from "@o1coder/domain"
+import { Either, ParseResult, Schema } from "effect"
+
+/**
+ * The protocol between a worker (Worker.ts) and its server (python/o1c/server.py): one JSON request per
+ * line on the server's stdin; per request, one line per expected value (`x`) and per test (`r`), then
+ * `done` (or `error`). Every line is size-checked, then decoded here before any field is used.
+ */
+
+/** Weight (nodes + characters of str and bytes) above which a value crosses as a digest; the server gets it from us. */
+export const DIGEST_WEIGHT = 20_000
+/** Longest reply line we parse; the server never writes a longer one (it answers `killed` instead). */
+export const LINE_MAX = 32 * 1024 * 1024
+const MAX_INT_DIGITS = 100_000
+const MAX_DEPTH = 256
+const MAX_NODES = 2_000_000
+
+export interface WireLimits {
+  readonly test_s: number
+  readonly total_s: number
+  readonly mem: number
+  readonly out: number
+}
+
+export type WireTest =
+  | { readonly k: "call"; readonly a: string; readonly w?: string | undefined }
+  | { readonly k: "assert"; readonly s: string }
+  | { readonly k: "stdio"; readonly i: string }
+
+export interface WireJob {
+  readonly kind: "function" | "stdio"
+  /** Which clean template forks the code's process: scored candidates never share one with reference runs. */
+  readonly tpl: "cand" | "ref"
+  readonly code: string
+  readonly setup?: string | undefined
+  readonly entry?: string | undefined
+  readonly tests: ReadonlyArray<WireTest>
+  readonly exp?: ReadonlyArray<string> | undefined
+  readonly lim: WireLimits
+}
+
+const INT = /^-?(0|[1-9][0-9]*)$/
+const HEX64 = /^[0-9a-f]{64}$/
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+const finite = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x)
+const keys = (o: object, allowed: ReadonlyArray<string>) => Object.keys(o).every((k) => allowed.includes(k))
+
+/** One node of a PyValue (its children are checked by the caller's loop). */
+const validNode = (x: Record<string, unknown>): boolean => {
+  switch (x.t) {
+    case "none":
+      return keys(x, ["t"])
+    case "bool":
+      return typeof x.v === "boolean" && keys(x, ["t", "v"])
+    case "int":
+      return typeof x.v === "string" && x.v.length <= MAX_INT_DIGITS + 1 && INT.test(x.v) && x.v !== "-0" && keys(x, ["t", "v"])
+    case "float":
+      return (finite(x.v) || x.v === "nan" || x.v === "inf" || x.v === "-inf") && keys(x, ["t", "v"])
+    case "complex":
+      return finite(x.re) && finite(x.im) && keys(x, ["t", "re", "im"])
+    case "str":
+    case "bytes":
+      return typeof x.v === "string" && keys(x, ["t", "v"])
+    case "unrepresentable":
+      return typeof x.type === "string" && x.type.length <= 100 && keys(x, ["t", "type"])
+    case "digest":
+      return (
+        typeof x.h === "string" && HEX64.test(x.h) && Number.isSafeInteger(x.w) && Number.isSafeInteger(x.n) && typeof x.c === "string" &&
+        x.c.length <= 20 && (x.q === undefined || (typeof x.q === "string" && x.q.length === 4 * Math.ceil((8 * (x.n as number)) / 3) && B64.test(x.q))) &&
+        keys(x, ["t", "h", "w", "c", "n", "q"])
+      )
+    default:
+      return false
+  }
+}
+
+/** A linear, iterative check (no recursion, no Schema union per node: values can have a million nodes). */
+export const isPyValue = (u: unknown): u is PyValue => {
+  const stack: Array<readonly [unknown, number]> = [[u, 0]]
+  let nodes = 0
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!
+    if (++nodes > MAX_NODES || depth > MAX_DEPTH || typeof x !== "object" || x === null || Array.isArray(x)) return false
+    const o = x as Record<string, unknown>
+    if (o.t === "list" || o.t === "tuple" || o.t === "set") {
+      if (!Array.isArray(o.v) || !keys(o, ["t", "v"])) return false
+      for (const e of o.v) stack.push([e, depth + 1])
+    } else if (o.t === "dict") {
+      if (!Array.isArray(o.v) || !keys(o, ["t", "v"])) return false
+      for (const pair of o.v) {
+        if (!Array.isArray(pair) || pair.length !== 2) return false
+        stack.push([pair[0], depth + 1], [pair[1], depth + 1])
+      }
+    } else if (!validNode(o)) return false
+  }
+  return true
+}
+
+export const WireValue: Schema.Schema<PyValue> = Schema.declare(isPyValue, { identifier: "PyValue" })
+
+export const WireStatus = Schema.Literal("ok", "failed", "runtime_error", "memory_exceeded", "timeout", "killed", "compile_error", "output_limit")
+export type WireStatus = typeof WireStatus.Type
+
+const RequestId = Schema.Int.pipe(Schema.positive())
+
+export class ReadyLine extends Schema.Class<ReadyLine>("ReadyLine")({
+  id: Schema.Literal(0),
+  ready: Schema.Struct({ pid: Schema.Int, uid: Schema.Int, python: Schema.String, status: Schema.Array(Schema.String) })
+}) {}
+
+export class ExpectedLine extends Schema.Class<ExpectedLine>("ExpectedLine")({
+  id: RequestId,
+  x: Schema.NonNegativeInt,
+  v: Schema.optional(WireValue),
+  e: Schema.optional(Schema.String),
+  lost: Schema.optional(Schema.Boolean)
+}) {}
+
+export class ResultLine extends Schema.Class<ResultLine>("ResultLine")({
+  id: RequestId,
+  r: Schema.NonNegativeInt,
+  s: WireStatus,
+  ms: Schema.Number,
+  v: Schema.optional(WireValue),
+  e: Schema.optional(Schema.String),
+  o: Schema.optional(Schema.String)
+}) {}
+
+export class DoneLine extends Schema.Class<DoneLine>("DoneLine")({
+  id: RequestId,
+  done: Schema.Literal(1),
+  compiled: Schema.Boolean,
+  ms: Schema.Number
+}) {}
+
+export class ErrorLine extends Schema.Class<ErrorLine>("ErrorLine")({ id: RequestId, error: Schema.String }) {}
+
+export const ServerLine = Schema.Union(ResultLine, ExpectedLine, DoneLine, ErrorLine, ReadyLine)
+export type ServerLine = typeof ServerLine.Type
+
+const decodeServerLine = Schema.decodeUnknownEither(Schema.parseJson(ServerLine))
+
+/** A line of the server's output, decoded; Left with the reason when it is too long or malformed. */
+export const decodeLine = (line: string): Either.Either<ServerLine, string> =>
+  line.length > LINE_MAX
+    ? Either.left(`a reply line of ${line.length} characters (limit ${LINE_MAX})`)
+    : Either.mapLeft(decodeServerLine(line), (e) => ParseResult.TreeFormatter.formatErrorSync(e).slice(0, 500))
+
+/** A whole reply: the lines of one request, gathered. */
+export interface WireReply {
+  readonly exp: ReadonlyArray<ExpectedLine>
+  readonly res: ReadonlyArray<ResultLine>
+  readonly compiled: boolean
+  readonly ms: number
+}
+
+/**
+ * Splits a byte stream into lines in linear time: each chunk is searched once, and a line's pieces are
+ * joined once, when its newline arrives (an earlier reader re-scanned its whole buffer on every chunk).
+ */
+export class LineSplitter {
+  private parts: Array<Buffer> = []
+  private size = 0
+
+  /** The complete lines in `chunk`; `onOverflow` when a line grows past `max` bytes (the rest of it is dropped). */
+  push(chunk: Buffer, max: number, onOverflow: () => void): Array<string> {
+    const lines: Array<string> = []
+    let start = 0
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      this.parts.push(chunk.subarray(start, nl))
+      lines.push(Buffer.concat(this.parts).toString("utf8"))
+      this.parts = []
+      this.size = 0
+      start = nl + 1
+    }
+    if (start < chunk.length) {
+      this.size += chunk.length - start
+      if (this.size > max) {
+        this.parts = []
+        this.size = 0
+        onOverflow()
+      } else this.parts.push(chunk.subarray(start))
+    }
+    return lines
+  }
+}
