@@ -23,6 +23,8 @@ export class CallTest extends Schema.TaggedClass<CallTest>()("call", {
   args: Schema.String,
   expected: Schema.String,
   atol: Schema.optional(Schema.Number),
+  /** Relative tolerance for floats (default 1e-6); `abs(f(x) - y) < t` is atol t with rtol 0. */
+  rtol: Schema.optional(Schema.Number),
   wrap: Schema.optional(CallWrap)
 }) {}
 

@@ -1,19 +1,26 @@
-import { AssertTest, CallTest, Problem, ProblemId, StdioTest, type Test } from "@o1coder/domain"
+import { AssertTest, CallTest, CallWrap, Problem, ProblemId, StdioTest, type Test } from "@o1coder/domain"
 import { Effect, Schema } from "effect"
 import * as NodePath from "node:path"
-import { parseAssert } from "./PyAssert.ts"
+import { parseAsserts } from "./PyAssert.ts"
 import { type Conversion, convertRecords, readJsonRecords, reject } from "./Records.ts"
 
 /**
  * o1coder's own problem format: JSON Lines, one problem per line (documented in README.md).
  * A test is an assert statement (a string, read into a call test when it has the form
- * `assert f(args) == expected`), `{"assert": source}` (kept verbatim), `{"args", "expected",
- * "atol"?}` (a call of the entry point) or `{"input", "output"}` (stdin/stdout).
+ * `assert f(args) == expected` and the other shapes PyAssert.ts reads), `{"assert": source}` (kept
+ * verbatim), `{"args", "expected", "atol"?, "rtol"?, "wrap"?}` (a call of the entry point) or
+ * `{"input", "output"}` (stdin/stdout).
  */
 export const GenericTest = Schema.Union(
   Schema.String,
   Schema.Struct({ assert: Schema.String }),
-  Schema.Struct({ args: Schema.String, expected: Schema.String, atol: Schema.optional(Schema.Number) }),
+  Schema.Struct({
+    args: Schema.String,
+    expected: Schema.String,
+    atol: Schema.optional(Schema.Number),
+    rtol: Schema.optional(Schema.Number),
+    wrap: Schema.optional(CallWrap)
+  }),
   Schema.Struct({ input: Schema.String, output: Schema.String })
 )
 export type GenericTest = typeof GenericTest.Type
@@ -34,11 +41,11 @@ export const GenericRecord = Schema.Struct({
 })
 export type GenericRecord = typeof GenericRecord.Encoded
 
-const toTest = (t: GenericTest, entryPoint: string | undefined): Test => {
-  if (typeof t === "string") return parseAssert(t, entryPoint)
-  if ("assert" in t) return new AssertTest({ source: t.assert })
-  if ("args" in t) return new CallTest({ args: t.args, expected: t.expected, ...(t.atol !== undefined ? { atol: t.atol } : {}) })
-  return new StdioTest({ input: t.input, output: t.output })
+const toTests = (t: GenericTest, entryPoint: string | undefined): ReadonlyArray<Test> => {
+  if (typeof t === "string") return parseAsserts(t, entryPoint)
+  if ("assert" in t) return [new AssertTest({ source: t.assert })]
+  if ("args" in t) return [new CallTest(t)]
+  return [new StdioTest({ input: t.input, output: t.output })]
 }
 
 /** A test in the generic format (the inverse of reading it). */
@@ -47,7 +54,13 @@ export const fromTest = (t: Test): GenericTest => {
     case "assert":
       return { assert: t.source }
     case "call":
-      return { args: t.args, expected: t.expected, ...(t.atol !== undefined ? { atol: t.atol } : {}) }
+      return {
+        args: t.args,
+        expected: t.expected,
+        ...(t.atol !== undefined ? { atol: t.atol } : {}),
+        ...(t.rtol !== undefined ? { rtol: t.rtol } : {}),
+        ...(t.wrap !== undefined ? { wrap: t.wrap } : {})
+      }
     case "stdio":
       return { input: t.input, output: t.output }
   }
@@ -78,8 +91,8 @@ export const readGeneric = (file: string, dataset = datasetFromFile(file)) =>
     convertRecords(file, input, GenericRecord, (r): Conversion => {
       if (r.kind === "function" && r.entry_point === undefined) return reject("entry_point", "is required for a function problem")
       const taskId = String(r.id).startsWith(`${dataset}/`) ? String(r.id).slice(dataset.length + 1) : String(r.id)
-      const visible = r.visible_tests.map((t) => toTest(t, r.entry_point))
-      const heldOut = r.held_out_tests.map((t) => toTest(t, r.entry_point))
+      const visible = r.visible_tests.flatMap((t) => toTests(t, r.entry_point))
+      const heldOut = r.held_out_tests.flatMap((t) => toTests(t, r.entry_point))
       const wrongKind = [...visible, ...heldOut].findIndex((t) => (r.kind === "stdio") !== (t._tag === "stdio"))
       if (wrongKind >= 0) {
         const field = wrongKind < visible.length ? `visible_tests.${wrongKind}` : `held_out_tests.${wrongKind - visible.length}`

@@ -1,6 +1,7 @@
-import { AssertTest, Problem, ProblemId } from "@o1coder/domain"
+import { Problem, ProblemId } from "@o1coder/domain"
 import { Effect, Schema } from "effect"
 import { pythonArgLists } from "./MbppPlus.ts"
+import { checkTests, promptHelpers } from "./PyAssert.ts"
 import { type Conversion, convertRecords, type RawRecord, rawField, readJsonRecords, reject, signatureOf } from "./Records.ts"
 
 /** A record of HumanEval (`HumanEval.jsonl[.gz]`); HumanEval+ adds base_input, plus_input, atol. */
@@ -20,7 +21,9 @@ const taskNumber = (taskId: string): string | undefined => /^HumanEval[/_](\d+)$
 
 /**
  * HumanEval protocol: nothing visible apart from the prompt (its docstring examples stay in the
- * statement); held out is the dataset's `check(candidate)` run against the entry point. For
+ * statement); held out is the dataset's `check(candidate)` run against the entry point, as call
+ * tests where its asserts have that shape (PyAssert.checkTests), the prompt's helper functions
+ * given to whatever stays an assert test. For
  * HumanEval+ the `plus_input` argument lists are held out too (labelled by the reference).
  */
 const convert = (dataset: string, plus: boolean) => (r: typeof HumanEvalRecord.Type, raw: RawRecord): Conversion => {
@@ -46,7 +49,7 @@ const convert = (dataset: string, plus: boolean) => (r: typeof HumanEvalRecord.T
       ...(signature !== undefined ? { signature } : {}),
       reference,
       visibleTests: [],
-      heldOutTests: [new AssertTest({ source: `${r.test.trim()}\n\ncheck(${r.entry_point})` })],
+      heldOutTests: checkTests(r.test, r.entry_point, promptHelpers(r.prompt, r.entry_point)),
       heldOutInputs,
       ...(plus && r.atol !== undefined ? { atol: r.atol } : {})
     })

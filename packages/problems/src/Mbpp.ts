@@ -1,6 +1,6 @@
 import { Problem, ProblemId } from "@o1coder/domain"
 import { Effect, Schema } from "effect"
-import { calledName, parseAssert } from "./PyAssert.ts"
+import { calledName, parseAsserts } from "./PyAssert.ts"
 import { type Conversion, convertRecords, firstDefName, lf, mbppSplit, readJsonRecords, reject, signatureOf } from "./Records.ts"
 
 const TaskNumber = Schema.Int.pipe(Schema.positive())
@@ -42,7 +42,7 @@ const mbppProblem = (f: MbppFields): Conversion => {
   if (f.tests.length === 0) return reject("test_list", "is empty")
   const code = lf(f.code)
   const entryPoint = calledName(f.tests) ?? firstDefName(code)
-  const tests = f.tests.map((t) => parseAssert(lf(t), entryPoint))
+  const tests = f.tests.flatMap((t) => parseAsserts(lf(t), entryPoint))
   const signature = signatureOf(code, entryPoint)
   const setup = lf(f.setup).trim()
   return {
@@ -59,7 +59,7 @@ const mbppProblem = (f: MbppFields): Conversion => {
       reference: code,
       ...(setup !== "" ? { setup } : {}),
       visibleTests: tests.slice(0, 1),
-      heldOutTests: [...tests, ...f.challenge.map((t) => parseAssert(lf(t), entryPoint))],
+      heldOutTests: [...tests, ...f.challenge.flatMap((t) => parseAsserts(lf(t), entryPoint))],
       heldOutInputs: []
     })
   }

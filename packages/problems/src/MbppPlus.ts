@@ -2,7 +2,7 @@ import { Problem, ProblemId } from "@o1coder/domain"
 import { Effect, Schema } from "effect"
 import { type RawJson, toPythonArgs } from "./Json.ts"
 import { mbppPlusArgs } from "./MbppPlusInputs.ts"
-import { parseAssert, splitAssertScript } from "./PyAssert.ts"
+import { parseAsserts, splitAssertScript } from "./PyAssert.ts"
 import { type Conversion, convertRecords, mbppSplit, rawField, readJsonRecords, reject, signatureOf } from "./Records.ts"
 
 const ArgLists = Schema.Array(Schema.Array(Schema.Unknown))
@@ -44,7 +44,7 @@ export const readMbppPlus = (file: string, dataset = "mbpp-plus") =>
       const task = Number(r.task_id.slice("Mbpp/".length))
       const { asserts, setup } = splitAssertScript(r.assertion)
       if (asserts.length === 0) return reject("assertion", "holds no assert statement")
-      const tests = asserts.map((a) => parseAssert(a, r.entry_point))
+      const tests = asserts.flatMap((a) => parseAsserts(a, r.entry_point))
       const reference = r.canonical_solution.replace(/^\n+/, "")
       const signature = signatureOf(reference, r.entry_point)
       return {

@@ -75,7 +75,8 @@ describe("importers on PGlite: formats and errors", () => {
         expect(p.reference).toBe(record.prompt + record.canonical_solution)
         expect(p.signature).toBe("def add(a: int, b: int) -> int:")
         expect(p.visibleTests).toEqual([])
-        expect(p.heldOutTests).toEqual([{ _tag: "assert", source: "def check(candidate):\n    assert candidate(1, 2) == 3\n\ncheck(add)" }])
+        // check(candidate) made only of asserts of the call shape: call tests, judged outside the candidate's process.
+        expect(p.heldOutTests).toEqual([{ _tag: "call", args: "1, 2", expected: "3" }])
         expect(p.heldOutInputs).toEqual(["100000000000000000000001, -1", "0, 0"])
         const plain = NodePath.join(tmp, "HumanEval.jsonl")
         NodeFs.writeFileSync(plain, JSON.stringify({ ...record, task_id: "HumanEval/7", base_input: undefined }) + "\n" + JSON.stringify({ ...record, task_id: "Other/1" }) + "\n")

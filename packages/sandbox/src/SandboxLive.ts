@@ -60,7 +60,8 @@ const verdictFor = (test: Test, r: ResultLine | undefined, expected: Expected | 
       if (expected === undefined || "e" in expected) {
         return new Verdict({ status: "failed", ms, seen: pyRepr(r.v, SEEN_MAX), error: `expected value could not be evaluated: ${expected?.e ?? "missing"}` })
       }
-      return pyEqual(expected.v, r.v, toleranceFor(test.atol ?? atol))
+      const tolerance = toleranceFor(test.atol ?? atol)
+      return pyEqual(expected.v, r.v, test.rtol === undefined ? tolerance : { ...tolerance, rel: test.rtol })
         ? new Verdict({ status: "passed", ms })
         : new Verdict({ status: "failed", ms, seen: pyRepr(r.v, SEEN_MAX) })
     }

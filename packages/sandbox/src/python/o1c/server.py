@@ -516,7 +516,9 @@ class FunctionRun:
     def forged(self, p, e):
         if p is not self.cand:
             raise e  # the judge runs trusted code only: a bad frame from it is our bug
-        self.fill(self.pos, "killed", "forged or malformed result frame: %s" % e)
+        # The whole job, not only the tests after it: a candidate that forges a frame gets no verdict of its own.
+        self.res = [_result("killed", "forged or malformed result frame: %s" % e) for _ in range(self.n)]
+        self.pos = self.n
         return False
 
     def step(self):

@@ -219,55 +219,69 @@ def encode(value, digest_weight="default"):
         return '{"t":"unrepresentable","type":"unencodable"}'
 
 
+_SMALL = 1 << 62
+
+
 def _canon(x, out, budget, depth):
     """Canonical bytes of `x` into `out`: equal values (Python's == on the encoding: 1 == 1.0 == True, sets
-    and dicts order-free, NaN equal to NaN) give equal bytes; unrepresentable values never equal anything."""
+    and dicts order-free, NaN equal to NaN) give equal bytes. budget: [nodes left, weight so far]."""
     if depth > MAX_DEPTH:
         raise _TooBig()
+    t = _type(x)
+    kind = _kind_of(t) or _plain(x)
     budget[0] -= 1
+    budget[1] += 1
     if budget[0] < 0:
         raise _TooBig()
-    kind = _plain(x)
-    if kind == "none":
-        out.append(b"N")
+    add = out.append
+    if kind == "list" or kind == "tuple":
+        add(b"[" if kind == "list" else b"(")
+        for e in (x if t is list or t is tuple else _items(x, kind)):
+            te = _type(e)
+            if te is int and -_SMALL < e < _SMALL:  # the common case, without a call
+                budget[0] -= 1
+                budget[1] += 1
+                add(b"i%d;" % e)
+            else:
+                _canon(e, out, budget, depth + 1)
+        add(b"]" if kind == "list" else b")")
+        if budget[0] < 0:
+            raise _TooBig()
+    elif kind == "none":
+        add(b"N")
     elif kind in ("bool", "int"):
-        out.append(b"i" + _str_encode(_int_text(x), "ascii") + b";")
+        add(b"i" + _str_encode(_int_text(x), "ascii") + b";")
     elif kind == "float":
         _canon_float(_float_float(x), out)
+    elif kind == "str":
+        s = x if t is str else _str_str(x)
+        budget[1] += _len(s)
+        b = _str_encode(s, "utf-8", "surrogatepass")
+        add(b"s%d:" % _len(b) + b)
     elif kind == "complex":
         re, im = _complex_real(x), _complex_imag(x)
         if im == 0:
             _canon_float(re, out)
         else:
-            out.append(b"c" + _str_encode(_float_hex(re) + "," + _float_hex(im), "ascii") + b";")
-    elif kind == "str":
-        b = _str_encode(_str_str(x), "utf-8", "surrogatepass")
-        out.append(b"s" + _str_encode(_int_repr(_len(b)), "ascii") + b":" + b)
+            add(b"c" + _str_encode(_float_hex(re) + "," + _float_hex(im), "ascii") + b";")
     elif kind == "bytes":
         b = _as_bytes(x)
-        out.append(b"b" + _str_encode(_int_repr(_len(b)), "ascii") + b":" + b)
-    elif kind in ("list", "tuple"):
-        out.append(b"[" if kind == "list" else b"(")
-        for e in _items(x, kind):
-            _canon(e, out, budget, depth + 1)
-        out.append(b"]" if kind == "list" else b")")
-    elif kind == "set":
+        budget[1] += _len(b)
+        add(b"b%d:" % _len(b) + b)
+    elif kind == "set" or kind == "dict":
         parts = []
-        for e in _items(x, "set"):
+        for item in _items(x, kind):
             one = []
-            _canon(e, one, budget, depth + 1)
+            if kind == "set":
+                _canon(item, one, budget, depth + 1)
+            else:
+                _canon(item[0], one, budget, depth + 1)
+                _canon(item[1], one, budget, depth + 1)
             parts.append(_bjoin(one))
-        out.append(b"{" + _bjoin(_sorted(parts)) + b"}")
-    elif kind == "dict":
-        parts = []
-        for k, v in _items(x, "dict"):
-            one = []
-            _canon(k, one, budget, depth + 1)
-            _canon(v, one, budget, depth + 1)
-            parts.append(_bjoin(one))
-        out.append(b"<" + _bjoin(_sorted(parts)) + b">")
+        parts.sort()
+        add((b"{" if kind == "set" else b"<") + _bjoin(parts) + (b"}" if kind == "set" else b">"))
     else:
-        raise _NoCanon(_name_of(_type(x)))
+        raise _NoCanon(_name_of(t))
 
 
 def _canon_float(f, out):
@@ -281,46 +295,28 @@ def _canon_float(f, out):
         out.append(b"f" + _str_encode(_float_hex(f), "ascii") + b";")
 
 
+def _length(x, kind):
+    t = _type(x)
+    if t is list or t is tuple or t is dict or t is set or t is frozenset:
+        return _len(x)
+    return _len(_items(x, kind))
+
+
 def digest(value):
     """PyValue JSON of a digest: sha256 of the canonical bytes, the weight, the container and its length;
     a flat list/tuple of floats also carries its floats (little-endian f64, base64) for tolerant comparison."""
     out = []
-    _canon(value, out, [MAX_NODES], 0)
-    h = _sha256()
-    size = 0
-    for part in out:
-        h.update(part)
-        size += _len(part)
+    budget = [MAX_NODES, 0]
+    _canon(value, out, budget, 0)
     kind = _plain(value)
-    n = _len(_items(value, kind)) if kind in ("list", "tuple", "set", "dict") else 1
-    text = ('{"t":"digest","h":"' + h.hexdigest() + '","w":' + _int_repr(weight(value)) + ',"c":"' + (kind or "object")
-            + '","n":' + _int_repr(n))
+    n = _length(value, kind) if kind in ("list", "tuple", "set", "dict") else 1
+    text = ('{"t":"digest","h":"' + _sha256(_bjoin(out)).hexdigest() + '","w":' + _int_repr(budget[1]) + ',"c":"'
+            + (kind or "object") + '","n":' + _int_repr(n))
     if kind in ("list", "tuple") and 0 < n <= MAX_PACKED:
-        xs = _items(value, kind)
-        if all(_plain(e) == "float" for e in xs):
+        xs = value if _type(value) in (list, tuple) else _items(value, kind)
+        if all(_type(e) is float or _plain(e) == "float" for e in xs):
             text += ',"q":"' + _bytes_decode(b64encode(_pack("<%dd" % n, *[_float_float(e) for e in xs])), "ascii") + '"'
     return text + "}"
-
-
-def weight(value):
-    """Nodes plus characters of str and bytes, as encode() counts them."""
-    total = 0
-    stack = [value]
-    while stack:
-        x = stack.pop()
-        kind = _plain(x)
-        total += 1
-        if kind == "str":
-            total += _len(_str_str(x))
-        elif kind == "bytes":
-            total += _len(_as_bytes(x))
-        elif kind in ("list", "tuple", "set"):
-            stack.extend(_items(x, kind))
-        elif kind == "dict":
-            for k, v in _items(x, "dict"):
-                stack.append(k)
-                stack.append(v)
-    return total
 
 
 # ------------------------------------------------------------------ decoding (plain builtins only)
