@@ -5,7 +5,7 @@ import { pyEqual, pyRepr, pyWeight, stdoutEqual, toleranceFor } from "./Compare.
 import { detect, type IsolationOptions, settingsFromConfig } from "./Isolation.ts"
 import { parsePyLiteral } from "./PyLiteral.ts"
 import { type CallOutcome, type CallRequest, Limits, type RunRequest, Sandbox, SandboxError } from "./Sandbox.ts"
-import { DIGEST_WEIGHT, type ResultLine, type WireJob, type WireLimits, type WireReply, type WireTest } from "./Wire.ts"
+import { DIGEST_WEIGHT, type ResultEntry, type WireJob, type WireLimits, type WireReply, type WireTest } from "./Wire.ts"
 import * as Worker from "./Worker.ts"
 import * as WorkerPool from "./WorkerPool.ts"
 
@@ -41,7 +41,7 @@ const wireLimits = (limits: Limits): WireLimits => ({
 /** An expected value, the expression's own error, or `lost` when its evaluation was killed (not the test's fault). */
 type Expected = { readonly v: PyValue } | { readonly e: string; readonly lost?: boolean | undefined }
 
-const verdictFor = (test: Test, r: ResultLine | undefined, expected: Expected | undefined, atol: number | undefined): Verdict => {
+const verdictFor = (test: Test, r: ResultEntry | undefined, expected: Expected | undefined, atol: number | undefined): Verdict => {
   if (r === undefined) return new Verdict({ status: "killed", ms: 0, error: "no result" })
   const ms = r.ms
   if (r.s !== "ok") return new Verdict({ status: r.s, ms, ...(r.e !== undefined ? { error: r.e } : {}) })
@@ -77,9 +77,6 @@ const lostVerdicts = (n: number, outcome: Extract<WorkerPool.Outcome, { _tag: "l
     ms: 0
   })
 
-/** The reply's lines by index (the server numbers them; a missing one is a `killed` verdict). */
-const byIndex = <A>(lines: ReadonlyArray<A>, index: (a: A) => number): ReadonlyMap<number, A> => new Map(lines.map((l) => [index(l), l]))
-
 /** The real sandbox: a scoped pool of warm workers, isolated as far as the machine allows. */
 export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"], SandboxError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -114,17 +111,15 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
     const toExecution = (request: RunRequest, reply: WireReply, exprs: ReadonlyArray<string>, started: number): Execution => {
       if (expectedCache.size > 100_000) expectedCache.clear()
       const evaluated = new Map<string, Expected>()
-      const exp = byIndex(reply.exp, (l) => l.x)
       exprs.forEach((expr, i) => {
-        const e = exp.get(i)
+        const e = reply.exp[i]
         const value: Expected = e?.v !== undefined ? { v: e.v } : { e: e?.e ?? "not evaluated", lost: e === undefined || e.lost === true }
         evaluated.set(expr, value)
         // Only values are cached: an evaluation that failed (e.g. timed out on a loaded machine) is retried next time.
         if ("v" in value) expectedCache.set(expectedKey(request.setup, expr), value)
       })
-      const res = byIndex(reply.res, (l) => l.r)
       const verdicts = request.tests.map((test, i) =>
-        verdictFor(test, res.get(i), test._tag === "call" ? (knownExpected(request.setup, test.expected) ?? evaluated.get(test.expected)) : undefined, request.atol)
+        verdictFor(test, reply.res[i], test._tag === "call" ? (knownExpected(request.setup, test.expected) ?? evaluated.get(test.expected)) : undefined, request.atol)
       )
       return new Execution({
         compiled: reply.compiled,
@@ -176,9 +171,8 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
       if (outcome._tag === "lost") {
         return request.argsList.map((): CallOutcome => ({ _tag: "error", status: outcome.watchdog ? "timeout" : "killed", error: outcome.reason }))
       }
-      const res = byIndex(outcome.reply.res, (l) => l.r)
       return request.argsList.map((_, i): CallOutcome => {
-        const r = res.get(i)
+        const r = outcome.reply.res[i]
         if (r?.s === "ok" && r.v !== undefined) return { _tag: "value", value: r.v }
         const status = r === undefined || r.s === "ok" || r.s === "failed" ? "killed" : r.s
         return { _tag: "error", status, error: r?.e ?? r?.s ?? "no result" }

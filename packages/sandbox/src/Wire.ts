@@ -104,53 +104,66 @@ export type WireStatus = typeof WireStatus.Type
 
 const RequestId = Schema.Int.pipe(Schema.positive())
 
-export class ReadyLine extends Schema.Class<ReadyLine>("ReadyLine")({
-  id: Schema.Literal(0),
-  ready: Schema.Struct({ pid: Schema.Int, uid: Schema.Int, python: Schema.String, status: Schema.Array(Schema.String) })
-}) {}
-
-export class ExpectedLine extends Schema.Class<ExpectedLine>("ExpectedLine")({
-  id: RequestId,
-  x: Schema.NonNegativeInt,
+export const ExpectedEntry = Schema.Struct({
   v: Schema.optional(WireValue),
   e: Schema.optional(Schema.String),
   lost: Schema.optional(Schema.Boolean)
-}) {}
+})
+export type ExpectedEntry = typeof ExpectedEntry.Type
 
-export class ResultLine extends Schema.Class<ResultLine>("ResultLine")({
-  id: RequestId,
-  r: Schema.NonNegativeInt,
+export const ResultEntry = Schema.Struct({
   s: WireStatus,
   ms: Schema.Number,
   v: Schema.optional(WireValue),
   e: Schema.optional(Schema.String),
   o: Schema.optional(Schema.String)
-}) {}
+})
+export type ResultEntry = typeof ResultEntry.Type
 
-export class DoneLine extends Schema.Class<DoneLine>("DoneLine")({
-  id: RequestId,
-  done: Schema.Literal(1),
-  compiled: Schema.Boolean,
-  ms: Schema.Number
-}) {}
+/** The lines the server writes, told apart by the key each alone has. */
+const Lines = {
+  ready: Schema.Struct({
+    id: Schema.Literal(0),
+    ready: Schema.Struct({ pid: Schema.Int, uid: Schema.Int, python: Schema.String, status: Schema.Array(Schema.String) })
+  }),
+  /** A whole reply (up to 1 MiB). */
+  res: Schema.Struct({ id: RequestId, exp: Schema.Array(ExpectedEntry), res: Schema.Array(ResultEntry), compiled: Schema.Boolean, ms: Schema.Number }),
+  /** A larger reply: a line per expected value (`x`) and per test (`r`), then `done`. */
+  x: Schema.extend(ExpectedEntry, Schema.Struct({ id: RequestId, x: Schema.NonNegativeInt })),
+  r: Schema.extend(ResultEntry, Schema.Struct({ id: RequestId, r: Schema.NonNegativeInt })),
+  done: Schema.Struct({ id: RequestId, done: Schema.Literal(1), compiled: Schema.Boolean, ms: Schema.Number }),
+  error: Schema.Struct({ id: RequestId, error: Schema.String })
+} as const
 
-export class ErrorLine extends Schema.Class<ErrorLine>("ErrorLine")({ id: RequestId, error: Schema.String }) {}
+export type ServerLine = { readonly [K in keyof typeof Lines]: { readonly _tag: K; readonly line: (typeof Lines)[K]["Type"] } }[keyof typeof Lines]
 
-export const ServerLine = Schema.Union(ResultLine, ExpectedLine, DoneLine, ErrorLine, ReadyLine)
-export type ServerLine = typeof ServerLine.Type
-
-const decodeServerLine = Schema.decodeUnknownEither(Schema.parseJson(ServerLine))
+const decoders = Object.fromEntries(Object.entries(Lines).map(([k, schema]) => [k, Schema.decodeUnknownEither(schema as Schema.Schema<unknown>)])) as {
+  readonly [K in keyof typeof Lines]: (u: unknown) => Either.Either<(typeof Lines)[K]["Type"], ParseResult.ParseError>
+}
+const TAGS = ["res", "r", "x", "done", "error", "ready"] as const
 
 /** A line of the server's output, decoded; Left with the reason when it is too long or malformed. */
-export const decodeLine = (line: string): Either.Either<ServerLine, string> =>
-  line.length > LINE_MAX
-    ? Either.left(`a reply line of ${line.length} characters (limit ${LINE_MAX})`)
-    : Either.mapLeft(decodeServerLine(line), (e) => ParseResult.TreeFormatter.formatErrorSync(e).slice(0, 500))
+export const decodeLine = (line: string): Either.Either<ServerLine, string> => {
+  if (line.length > LINE_MAX) return Either.left(`a reply line of ${line.length} characters (limit ${LINE_MAX})`)
+  let json: unknown
+  try {
+    json = JSON.parse(line)
+  } catch (e) {
+    return Either.left(`not JSON: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  const tag = typeof json === "object" && json !== null ? TAGS.find((k) => k in json) : undefined
+  if (tag === undefined) return Either.left(`a line of no known kind: ${line.slice(0, 200)}`)
+  const decoded: Either.Either<unknown, ParseResult.ParseError> = decoders[tag](json)
+  return Either.mapBoth(decoded, {
+    onLeft: (e) => ParseResult.TreeFormatter.formatErrorSync(e).slice(0, 500),
+    onRight: (line) => ({ _tag: tag, line }) as ServerLine
+  })
+}
 
-/** A whole reply: the lines of one request, gathered. */
+/** A whole reply: what the server said of each expected value and each test, by index. */
 export interface WireReply {
-  readonly exp: ReadonlyArray<ExpectedLine>
-  readonly res: ReadonlyArray<ResultLine>
+  readonly exp: ReadonlyArray<ExpectedEntry | undefined>
+  readonly res: ReadonlyArray<ResultEntry | undefined>
   readonly compiled: boolean
   readonly ms: number
 }

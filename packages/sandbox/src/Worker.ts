@@ -1,11 +1,11 @@
-import { Deferred, Effect, Either, Exit, Option, Queue, Ref, Schema, type Scope } from "effect"
+import { Deferred, Effect, Either, Exit, Queue, Ref, Schema, type Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { randomInt } from "node:crypto"
 import { bwrapArgs, type IsolationPlan } from "./Isolation.ts"
 import { SandboxError } from "./Sandbox.ts"
-import { DIGEST_WEIGHT, DoneLine, ErrorLine, ExpectedLine, LINE_MAX, LineSplitter, ReadyLine, ResultLine, decodeLine, type WireJob, type WireReply } from "./Wire.ts"
+import { decodeLine, DIGEST_WEIGHT, type ExpectedEntry, LINE_MAX, LineSplitter, type ResultEntry, type WireJob, type WireReply } from "./Wire.ts"
 
 /** One warm server process (python/o1c/server.py) in its own cgroups: requests in, reply lines out, in order. */
 export interface Worker {
@@ -35,9 +35,12 @@ const SANDBOX_PYTHON = "/o1c-python"
 interface Pending {
   readonly id: number
   readonly watchdogMs: number
+  /** Armed when the request reaches the head of the queue (a plain timer: a fiber race per request costs ~10x more). */
+  timer?: ReturnType<typeof setTimeout> | undefined
   readonly done: Deferred.Deferred<WireReply, WorkerLost | SandboxError>
-  readonly exp: Array<ExpectedLine>
-  readonly res: Array<ResultLine>
+  /** The lines of a large reply, gathered until its `done`. */
+  readonly exp: Array<ExpectedEntry | undefined>
+  readonly res: Array<ResultEntry | undefined>
 }
 
 interface State {
@@ -106,10 +109,9 @@ export const make = (plan: IsolationPlan, index: number, memoryBytes: number): E
   Effect.gen(function* () {
     const name = `o1coder-${process.pid}-w${index}-${++workerSeq}`
     const state = yield* Ref.make<State>({ alive: true, pending: [], watchdogFor: undefined })
-    const ready = yield* Deferred.make<ReadyLine, SandboxError>()
+    const ready = yield* Deferred.make<void, SandboxError>()
     const exited = yield* Deferred.make<string>()
     const lines = yield* Queue.unbounded<string | { readonly overflow: true }>()
-    const sent = yield* Queue.unbounded<Pending>()
     const nextId = yield* Ref.make(1)
     const jobs = yield* Ref.make(0)
     const cgroups = cgroupsFor(plan, name, memoryBytes)
@@ -141,6 +143,24 @@ export const make = (plan: IsolationPlan, index: number, memoryBytes: number): E
         })
     )
     const kill = Effect.sync(() => killProcess(proc, cgroups))
+    // The watchdog: requests finish in order, so each one's clock starts when the one before it is done.
+    const arm = (p: Pending | undefined) =>
+      Effect.sync(() => {
+        if (p === undefined || p.timer !== undefined) return
+        p.timer = setTimeout(
+          () =>
+            Effect.runSync(
+              Effect.gen(function* () {
+                const s = yield* Ref.get(state)
+                if (s.pending[0] !== p) return
+                yield* Ref.set(state, { ...s, watchdogFor: p.id })
+                yield* kill
+              })
+            ),
+          p.watchdogMs
+        )
+      })
+    const disarm = (p: Pending) => Effect.sync(() => clearTimeout(p.timer))
     const describeDeath = (why: string) => `sandbox worker ${name} ${why}${stderrTail ? `: ${stderrTail.trim().slice(-500)}` : ""}`
 
     /** A reply we cannot trust means a broken server: the worker goes, its requests are lost. */
@@ -153,32 +173,30 @@ export const make = (plan: IsolationPlan, index: number, memoryBytes: number): E
         const decoded = decodeLine(line)
         if (Either.isLeft(decoded)) return yield* protocolError(decoded.left)
         const msg = decoded.right
-        if (msg instanceof ReadyLine) return yield* Deferred.succeed(ready, msg)
+        if (msg._tag === "ready") return yield* Deferred.succeed(ready, undefined)
         const head = (yield* Ref.get(state)).pending[0]
-        if (head === undefined || msg.id !== head.id) return yield* protocolError(`a reply to request ${msg.id} while ${head?.id ?? "none"} runs`)
-        if (msg instanceof ExpectedLine) head.exp.push(msg)
-        else if (msg instanceof ResultLine) head.res.push(msg)
-        else {
-          yield* Ref.update(state, (s) => ({ ...s, pending: s.pending.slice(1) }))
-          if (msg instanceof DoneLine) yield* Deferred.succeed(head.done, { exp: head.exp, res: head.res, compiled: msg.compiled, ms: msg.ms })
-          else if (msg instanceof ErrorLine) yield* Deferred.fail(head.done, new SandboxError({ reason: msg.error }))
+        if (head === undefined || msg.line.id !== head.id) return yield* protocolError(`a reply to request ${msg.line.id} while ${head?.id ?? "none"} runs`)
+        switch (msg._tag) {
+          case "x":
+            head.exp[msg.line.x] = msg.line
+            return
+          case "r":
+            head.res[msg.line.r] = msg.line
+            return
+        }
+        const next = yield* Ref.modify(state, (s) => [s.pending[1], { ...s, pending: s.pending.slice(1) }])
+        yield* disarm(head)
+        yield* arm(next)
+        switch (msg._tag) {
+          case "res":
+            return yield* Deferred.succeed(head.done, msg.line)
+          case "done":
+            return yield* Deferred.succeed(head.done, { exp: head.exp, res: head.res, compiled: msg.line.compiled, ms: msg.line.ms })
+          case "error":
+            return yield* Deferred.fail(head.done, new SandboxError({ reason: msg.line.error }))
         }
       })
     yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(lines), onLine)))
-
-    // The watchdog: requests finish in order, so each one's clock starts when the one before it is done.
-    yield* Effect.forkScoped(
-      Effect.forever(
-        Effect.gen(function* () {
-          const p = yield* Queue.take(sent)
-          const finished = yield* Deferred.await(p.done).pipe(Effect.exit, Effect.timeoutOption(p.watchdogMs))
-          if (Option.isNone(finished)) {
-            yield* Ref.update(state, (s) => ({ ...s, watchdogFor: p.id }))
-            yield* kill
-          }
-        })
-      )
-    )
 
     // Death: every request in flight fails (the one the watchdog killed it for says so).
     yield* Effect.forkScoped(
@@ -187,6 +205,7 @@ export const make = (plan: IsolationPlan, index: number, memoryBytes: number): E
         const last = yield* Ref.getAndUpdate(state, (s) => ({ ...s, alive: false, pending: [] }))
         yield* Deferred.fail(ready, new SandboxError({ reason: `sandbox worker failed to start: ${why}` }))
         for (const p of last.pending) {
+          yield* disarm(p)
           const watchdog = p.id === last.watchdogFor
           yield* Deferred.fail(p.done, new WorkerLost({ reason: watchdog ? `watchdog: ${why}` : why, watchdog }))
         }
@@ -203,11 +222,11 @@ export const make = (plan: IsolationPlan, index: number, memoryBytes: number): E
       Effect.gen(function* () {
         const id = yield* Ref.getAndUpdate(nextId, (n) => n + 1)
         const p: Pending = { id, watchdogMs, done: yield* Deferred.make<WireReply, WorkerLost | SandboxError>(), exp: [], res: [] }
-        const queued = yield* Ref.modify(state, (s) => (s.alive ? [true, { ...s, pending: [...s.pending, p] }] : [false, s]))
-        if (!queued) return yield* new WorkerLost({ reason: `sandbox worker ${name} is dead`, watchdog: false })
+        const queued = yield* Ref.modify(state, (s) => (s.alive ? [s.pending.length, { ...s, pending: [...s.pending, p] }] : [-1, s]))
+        if (queued < 0) return yield* new WorkerLost({ reason: `sandbox worker ${name} is dead`, watchdog: false })
         yield* Ref.update(jobs, (n) => n + 1)
         proc.stdin!.write(JSON.stringify({ id, op: "run", ...job }) + "\n")
-        yield* Queue.offer(sent, p)
+        if (queued === 0) yield* arm(p)
         return yield* Deferred.await(p.done)
       }).pipe(
         // Interrupted while the job runs: the worker's state is unknown, so it goes.

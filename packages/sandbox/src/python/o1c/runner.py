@@ -189,7 +189,7 @@ def _expected(job, g):
         except _BaseException as e:
             body = ',"s":"' + status_of(e) + '","e":' + _esc(describe(e))
         send('{"f":"R","i":' + str(i) + ',"t":' + _float_repr(_mono()) + body + "}")
-    send('{"f":"D"}')
+    send('{"f":"D"}', ring=True)
     _exit(0)
 
 
@@ -250,10 +250,10 @@ def _candidate(job, g, mode):
             body = ',"s":"' + status_of(e) + '","e":' + _esc(describe(e))
         frame = '{"f":"R","i":' + str(i) + ',"ms":' + _float_repr((_perf() - t0) * 1000) + ',"t":' + _float_repr(_mono()) + body + "}"
         if i == _len(tests) - 1:
-            send(frame, '{"f":"D"}')
+            send(frame, '{"f":"D"}', ring=True)
             _exit(0)
         send(frame)
-    send('{"f":"D"}')
+    send('{"f":"D"}', ring=True)
     _exit(0)
 
 
@@ -294,7 +294,7 @@ def _stdio(job, g, code):
     except _BaseException:
         pass
     send('{"f":"R","i":' + str(job["start"]) + ',"s":"' + st + '","ms":' + _float_repr((_perf() - t0) * 1000)
-         + (',"e":' + _esc(err) if err is not None else "") + "}", '{"f":"D"}')
+         + (',"e":' + _esc(err) if err is not None else "") + "}", '{"f":"D"}', ring=True)
     _exit(0)
 
 

@@ -16,11 +16,13 @@ values.DIGEST_WEIGHT = int(_CFG.get("digest_weight", values.DIGEST_WEIGHT))
 FRAME_MAX = 20 * 1024 * 1024   # one frame (a value's encoding is at most ~16 MiB, packed floats ~11 MiB)
 JOB_BYTES_MAX = 64 * 1024 * 1024  # everything one job's candidate processes may write on their result pipes
 LINE_MAX = 32 * 1024 * 1024    # one reply line to Node
+ONE_LINE_MAX = 1024 * 1024     # a reply up to this size is one line; a larger one, a line per value
 ERROR_MAX = 2100               # error text kept from a frame
 NAMES_MAX = 4096
 _STATUSES = frozenset(("ok", "runtime_error", "memory_exceeded"))
 _seq = [0]
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
+_scan_once = json.JSONDecoder().scan_once
 
 
 class Bad(Exception):
@@ -70,9 +72,8 @@ class Template:
         theirs.close()
         self.pid = pid
         self.sock = ours
-        self.spares = set()
         self.exited = {}  # pid -> waitpid status, for children not collected yet
-        self.handed = None
+        self.ready = None  # (pid, fds) of the child forked ahead, not taken yet
 
     def _recv(self, timeout):
         """Handles one message from the template; False when none came within `timeout` seconds."""
@@ -86,17 +87,17 @@ class Template:
         if not msg:
             raise Broken("template %s is gone" % self.name)
         kind = msg[:1]
-        if kind == b"s":
-            self.spares.add(struct.unpack("<i", msg[1:5])[0])
-        elif kind == b"x":
+        if kind == b"x":
             pid, status = struct.unpack("<ii", msg[1:9])
-            self.spares.discard(pid)
             self.exited[pid] = status
         elif kind == b"c":
-            pid = struct.unpack("<i", msg[1:5])[0]
-            self.spares.discard(pid)
-            self.handed = (pid, fds)
+            self.ready = (struct.unpack("<i", msg[1:5])[0], fds)
         return True
+
+    @property
+    def spares(self):
+        """Children forked ahead (the sweep must leave them alone)."""
+        return {self.ready[0]} if self.ready is not None else set()
 
     def poll(self):
         while self._recv(0):
@@ -111,13 +112,14 @@ class Template:
             self._recv(left)
 
     def take(self):
-        self.handed = None
+        """The child forked ahead (waiting for it if need be); the template forks the next one meanwhile."""
+        self.until(lambda: self.ready is not None, "child")
+        taken, self.ready = self.ready, None
         try:
             self.sock.send(b"g")
         except OSError as e:
             raise Broken("template %s: %s" % (self.name, e))
-        self.until(lambda: self.handed is not None, "child")
-        return self.handed
+        return taken
 
 
 class Proc:
@@ -249,9 +251,12 @@ class Proc:
             payload = bytes(self.buf[self.off + 4:self.off + 4 + n])
             self.off += 4 + n
             try:
-                frame = json.loads(payload)
-            except BaseException as e:  # RecursionError, MemoryError, ValueError: all the same here
+                text = payload.decode("ascii")
+                frame, end = _scan_once(text, 0)
+            except BaseException as e:  # RecursionError, MemoryError, ValueError, StopIteration: all the same here
                 raise Bad("unreadable frame (%s)" % type(e).__name__)
+            if end != len(text):
+                raise Bad("trailing bytes in a frame")
             if type(frame) is not dict or type(frame.get("f")) is not str:
                 raise Bad("a frame that is not an object with a type")
             t = frame.get("t")
@@ -275,6 +280,10 @@ class Proc:
             self.status = self.tpl.exited.pop(self.pid)
         return self.status is not None
 
+    def ended(self):
+        """Its pipes are at EOF (it exited, or closed them): time to read what it wrote, and to learn its exit."""
+        return self.ofd not in self.open and self.efd not in self.open and self.bfd not in self.open
+
     def kill(self):
         if self.status is None:
             try:
@@ -288,9 +297,8 @@ class Proc:
                 pass
 
     def close(self):
-        """Kills the child, waits for its exit (reported by its template), closes every pipe, removes its scratch dir."""
+        """Kills the child, closes every pipe, removes its scratch dir."""
         self.kill()
-        self.tpl.until(self.exited, "exit of child %d" % self.pid)
         for fd in (self.ifd, self.ofd, self.efd, self.rfd, self.cfd, self.bfd):
             if fd is not None:
                 try:
@@ -368,7 +376,8 @@ class Job:
             rl += r
             wl += w
         rl += [p.rfd for p in watch_results if p.rfd in p.open]
-        socks = {t.sock.fileno(): t for t in self.templates.values()}
+        # A child's exit is seen as EOF on its pipes; only then is its template's report awaited.
+        socks = {p.tpl.sock.fileno(): p.tpl for p in procs if p.ended() and not p.exited()}
         try:
             r, w, _ = select.select(rl + list(socks), wl, [], max(0.0, timeout))
         except InterruptedError:
@@ -387,14 +396,20 @@ class Job:
 
     def discard(self, p):
         """A child that is done with: its pipes closed, and whatever it left behind killed."""
-        p.close()
         self.procs.remove(p)
-        self.sweep()
+        self.bury([p])
 
     def finish(self):
-        for p in self.procs:
+        procs, self.procs = self.procs, []
+        self.bury(procs)
+
+    def bury(self, procs):
+        """Closes the children, waits for their templates to reap them (usually already done: each exits right
+        after its last frame), and sweeps up what they left."""
+        for p in procs:
             p.close()
-        self.procs.clear()
+        for p in procs:
+            p.tpl.until(p.exited, "exit of child %d" % p.pid)
         self.sweep()
 
     def sweep(self):
@@ -405,16 +420,40 @@ class Job:
         templates = self.templates.values()
         for t in templates:
             t.poll()
-            t.until(lambda: bool(t.spares), "spare")
+            if _UID_BASE is None:
+                # Every process has the same uid here: the spare forked after the last hand-over must be known.
+                t.until(lambda: bool(t.spares), "spare")
         _sweep(templates, {1, os.getpid()} | {p.pid for p in self.procs if not p.exited()})
+
+
+_ROOT = set()  # pids seen as root processes: with uids dropped, only spares are (and the templates, init, us)
+
+
+def _leftover(pid):
+    """Whether `pid` is something a child left running: with uids dropped, any live process not of root."""
+    if _UID_BASE is None:
+        return True
+    if pid in _ROOT:
+        return False
+    try:
+        with open("/proc/%d/status" % pid, "rb") as f:
+            st = f.read(1024)
+    except OSError:
+        return False
+    uid = st.split(b"\nUid:\t", 1)[1].split(b"\t", 1)[0] if b"\nUid:\t" in st else b"?"
+    if uid == b"0":
+        _ROOT.add(pid)
+        return False
+    return True  # a zombie too (an orphan, reaped by init in a moment): the worker is left as it was
 
 
 def _sweep(templates, keep):
     for t in templates:
         keep.add(t.pid)
         keep |= t.spares
+    _ROOT.intersection_update(int(p) for p in os.listdir("/proc") if p.isdigit())
     for _ in range(5000):
-        left = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in keep]
+        left = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in keep and _leftover(int(p))]
         if not left:
             return
         for p in left:
@@ -531,7 +570,7 @@ class FunctionRun:
         over = self.job.wait(procs, min(self.deadline - now, lim["test_s"] - (now - self.last)))
         due = time.monotonic() - self.last >= lim["test_s"]
         for p in procs:
-            if p.rang or due or p in over or p.exited():
+            if p.rang or due or p in over or p.ended():
                 p.rang = False
                 if not self.read(p):
                     return False
@@ -540,7 +579,7 @@ class FunctionRun:
             return self.pos < self.n
         if c in over:
             self.lose_candidate("output_limit", "output exceeded %d bytes" % lim["out"])
-        elif j is not None and j.exited():
+        elif j is not None and j.ended() and j.exited():
             self.judge = None
             self.job.discard(j)
             if self.judge_at is not None:
@@ -548,7 +587,7 @@ class FunctionRun:
                 self.res[i] = _result("killed", "the judge died: %s" % j.death()[1])
                 self.call_pending = False
                 self.after_assert(i)
-        elif c.exited():
+        elif c.ended() and c.exited():
             self.lose_candidate(*c.death())
         elif time.monotonic() - self.last >= lim["test_s"]:
             if self.judge_at is not None and not self.call_pending:
@@ -644,7 +683,7 @@ class FunctionRun:
             if self.call_pending or self.judge_at is None:
                 raise Bad("judge call out of turn")
             c = self.cand
-            if c is None or c.exited():
+            if c is None or c.ended():
                 self.judge.write({"lost": "gone"})
                 return
             name = f.get("n")
@@ -697,22 +736,22 @@ def _run_stdio(job, res):
 def _stdio_verdict(job, c, i, deadline):
     lim = job.lim
     last = time.monotonic()
-    while True:
+    frames = []
+    while not any(f["f"] == "D" for f in frames) and not (c.ended() and c.exited()):
         now = time.monotonic()
         if now >= deadline or now - last >= lim["test_s"]:
             return _result("timeout", "wall-clock deadline")
-        over = job.wait([c], min(deadline - now, lim["test_s"] - (now - last)))
-        if c.rang:
+        if job.wait([c], min(deadline - now, lim["test_s"] - (now - last))):
+            return _result("output_limit", "output exceeded %d bytes" % lim["out"])
+        if c.rang or c.ended():
             c.rang = False
             last = time.monotonic()
-        if over:
-            return _result("output_limit", "output exceeded %d bytes" % lim["out"])
-        if c.exited():
-            break
+            frames += c.read_frames(job.budget)[0]
+    c.kill()
     if c.drain(lim["out"]):
         return _result("output_limit", "output exceeded %d bytes" % lim["out"])
     r = None
-    for f in c.read_frames(job.budget)[0]:
+    for f in frames + c.read_frames(job.budget)[0]:
         kind = f["f"]
         if kind == "C" and r is None:
             return _result("compile_error", _error_text(f) or "")
@@ -738,18 +777,18 @@ def _eval_expected(job):
     deadline = time.monotonic() + lim["total_s"]
     c = job.spawn("ref", {"mode": "exp", "setup": job.req.get("setup"), "exp": exprs}, "exp")
     why = None
-    while why is None:
-        if time.monotonic() >= deadline:
-            why = "timeout"
-            break
-        over = job.wait([c], deadline - time.monotonic())
-        if over:
-            why = "output limit"
-        elif c.exited():
-            break
-    c.kill()
+    frames = []
     try:
-        frames, _ = c.read_frames([JOB_BYTES_MAX])
+        while why is None and not any(f["f"] == "D" for f in frames) and not (c.ended() and c.exited()):
+            if time.monotonic() >= deadline:
+                why = "timeout"
+            elif job.wait([c], deadline - time.monotonic()):
+                why = "output limit"
+            elif c.rang or c.ended():
+                c.rang = False
+                frames += c.read_frames(job.budget)[0]
+        c.kill()
+        frames += c.read_frames(job.budget)[0]
         for f in frames:
             i = f.get("i")
             if f["f"] == "R" and type(i) is int and 0 <= i < len(out):
@@ -757,12 +796,11 @@ def _eval_expected(job):
     except Bad as e:
         why = "bad frame: %s" % e
     if why is None:
-        c.exited()
-        why = c.death()[1]
+        why = c.death()[1] if c.exited() else "no result"
     return [o if o is not None else {"e": "expected value not computed: " + why, "lost": True} for o in out]
 
 
-def _handle(req, templates, emit):
+def _handle(req, templates, emit, emit_line):
     """Runs one request and emits its reply lines. Any failure of ours costs this job (`killed`), never the worker."""
     t0 = time.perf_counter()
     job = Job(req, templates)
@@ -784,11 +822,18 @@ def _handle(req, templates, emit):
         res = [r if r is not None else _result("killed", "sandbox server: %s" % type(e).__name__) for r in res]
     finally:
         job.finish()
+    res = [r if r is not None else _result("killed", "no result") for r in res]
+    ms = (time.perf_counter() - t0) * 1000
+    line = _dumps({"id": req["id"], "exp": exp, "res": res, "compiled": compiled, "ms": ms})
+    if len(line) <= ONE_LINE_MAX:
+        emit_line(line)
+        return
+    # A large reply goes out a line per value, so that Node never parses one huge line.
     for i, e in enumerate(exp):
         emit(dict(e, id=req["id"], x=i))
     for i, r in enumerate(res):
-        emit(dict(r if r is not None else _result("killed", "no result"), id=req["id"], r=i))
-    emit({"id": req["id"], "done": 1, "compiled": compiled, "ms": (time.perf_counter() - t0) * 1000})
+        emit(dict(r, id=req["id"], r=i))
+    emit({"id": req["id"], "done": 1, "compiled": compiled, "ms": ms})
 
 
 def _info():
@@ -847,12 +892,15 @@ def main():
     inp = os.fdopen(0, "rb", buffering=0)
     out = os.fdopen(1, "wb", buffering=0)
 
+    def emit_line(line):
+        out.write(line.encode("ascii") + b"\n")
+
     def emit(obj):
-        line = _dumps(obj).encode("ascii")
+        line = _dumps(obj)
         if len(line) > LINE_MAX:
             line = _dumps({k: v for k, v in obj.items() if k in ("id", "r", "x", "done", "compiled", "ms")}
-                          | {"s": "killed", "e": "reply line over %d bytes" % LINE_MAX}).encode("ascii")
-        out.write(line + b"\n")
+                          | {"s": "killed", "e": "reply line over %d bytes" % LINE_MAX})
+        emit_line(line)
 
     pending = bytearray()
     emit({"id": 0, "ready": _info()})
@@ -875,7 +923,7 @@ def main():
             emit({"id": req["id"], "info": _info()})
             continue
         try:
-            _handle(req, templates, emit)
+            _handle(req, templates, emit, emit_line)
         except Broken as e:
             sys.stderr.write("sandbox server: %s\n" % e)
             os._exit(1)

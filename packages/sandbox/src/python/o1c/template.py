@@ -1,9 +1,9 @@
 # A clean template: forked from the server at start-up, before the server reads any job, and never told
-# anything about one afterwards. It keeps one spare child forked ahead (pipes in place, waiting for its
-# job on fd 4); on b"g" it hands the spare's pid and the server's ends of its pipes over the socket
-# (SCM_RIGHTS) and forks the next spare. Messages to the server (SOCK_SEQPACKET, one per datagram):
-#   b"s" pid          a new spare exists (the server must not sweep it)
-#   b"c" pid + fds    the spare handed over: stdin(w), stdout(r), stderr(r), result(r), control(w), bell(r)
+# anything about one afterwards. It keeps the server stocked with one child forked ahead (pipes in place,
+# waiting for its job on fd 4): it hands the child's pid and the server's ends of its pipes over the socket
+# (SCM_RIGHTS) as soon as it is forked, and forks the next one when the server asks (b"g": it took that
+# one). Messages to the server (SOCK_SEQPACKET, one per datagram):
+#   b"c" pid + fds    a child ready: stdin(w), stdout(r), stderr(r), result(r), control(w), bell(r)
 #   b"x" pid status   a child exited (waitpid status)
 import _signal, fcntl, os, select, socket, struct
 from . import runner
@@ -59,11 +59,14 @@ def template_main(sock):
     os.set_blocking(wake_w, False)
     _signal.set_wakeup_fd(wake_w)
     _signal.signal(_signal.SIGCHLD, lambda *_: None)
-    spare = None
+    stocked = False
     while True:
-        if spare is None:
-            spare = _fork_spare()
-            sock.send(b"s" + struct.pack("<i", spare[0]))
+        if not stocked:
+            pid, fds = _fork_spare()
+            socket.send_fds(sock, [b"c" + struct.pack("<i", pid)], fds)
+            for fd in fds:
+                os.close(fd)
+            stocked = True
         try:
             ready, _, _ = select.select([sock, wake_r], [], [])
         except InterruptedError:
@@ -73,11 +76,7 @@ def template_main(sock):
             if not msg:
                 os._exit(0)
             if msg == b"g":
-                pid, fds = spare
-                socket.send_fds(sock, [b"c" + struct.pack("<i", pid)], fds)
-                for fd in fds:
-                    os.close(fd)
-                spare = None
+                stocked = False
         if wake_r in ready:
             try:
                 os.read(wake_r, 4096)
@@ -90,8 +89,4 @@ def template_main(sock):
                     break
                 if pid == 0:
                     break
-                if spare is not None and pid == spare[0]:
-                    for fd in spare[1]:
-                        os.close(fd)
-                    spare = None
                 sock.send(b"x" + struct.pack("<ii", pid, status))
