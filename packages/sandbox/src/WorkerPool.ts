@@ -1,4 +1,4 @@
-import { Effect, ExecutionStrategy, Exit, Option, Ref, Scope, STM, TArray, TRef } from "effect"
+import { Effect, ExecutionStrategy, Exit, Option, Ref, Schedule, Scope, STM, TArray, TRef } from "effect"
 import type { SandboxError } from "./Sandbox.ts"
 import type { WireJob, WireReply } from "./Wire.ts"
 import type { Worker, WorkerLost } from "./Worker.ts"
@@ -75,8 +75,8 @@ export const make = (options: {
               Effect.tapError(() => Scope.close(child, Exit.void))
             )
           })
-          // A worker killed while it starts (an operator, the OOM killer) is started again.
-          const started = yield* Effect.retry(start, { times: 5 })
+          // A worker killed while it starts (an operator, the OOM killer) is started again, for up to a minute.
+          const started = yield* Effect.retry(start, Schedule.spaced("100 millis").pipe(Schedule.upTo("60 seconds")))
           yield* Ref.set(slot.current, Option.some(started))
           return started.worker
         })

@@ -111,6 +111,11 @@ class Template:
                 raise Broken("template %s: no %s within %g s" % (self.name, what, timeout))
             self._recv(left)
 
+    def reap(self, pid):
+        """Waits for the exit report of child `pid` and returns its status."""
+        self.until(lambda: pid in self.exited, "exit of child %d" % pid)
+        return self.exited.pop(pid)
+
     def take(self):
         """The child forked ahead (waiting for it if need be); the template forks the next one meanwhile."""
         self.until(lambda: self.ready is not None, "child")
@@ -280,6 +285,13 @@ class Proc:
             self.status = self.tpl.exited.pop(self.pid)
         return self.status is not None
 
+    def reap(self):
+        """Its exit status, once its template has reaped it (killed first if it is still running)."""
+        if not self.exited():
+            self.kill()
+            self.status = self.tpl.reap(self.pid)
+        return self.status
+
     def ended(self):
         """Its pipes are at EOF (it exited, or closed them): time to read what it wrote, and to learn its exit."""
         return self.ofd not in self.open and self.efd not in self.open and self.bfd not in self.open
@@ -297,8 +309,8 @@ class Proc:
                 pass
 
     def close(self):
-        """Kills the child, closes every pipe, removes its scratch dir."""
-        self.kill()
+        """Kills the child, waits until its template has reaped it, closes every pipe, removes its scratch dir."""
+        self.reap()
         for fd in (self.ifd, self.ofd, self.efd, self.rfd, self.cfd, self.bfd):
             if fd is not None:
                 try:
@@ -314,7 +326,7 @@ class Proc:
 
     def death(self):
         """Verdict for a child that vanished without reporting."""
-        st = self.status or 0
+        st = self.reap()
         if os.WIFSIGNALED(st):
             sig = os.WTERMSIG(st)
             if sig == signal.SIGXCPU:
@@ -404,12 +416,10 @@ class Job:
         self.bury(procs)
 
     def bury(self, procs):
-        """Closes the children, waits for their templates to reap them (usually already done: each exits right
-        after its last frame), and sweeps up what they left."""
+        """Closes the children (each is reaped by its template, usually already: it exits after its last frame)
+        and sweeps up what they left."""
         for p in procs:
             p.close()
-        for p in procs:
-            p.tpl.until(p.exited, "exit of child %d" % p.pid)
         self.sweep()
 
     def sweep(self):
@@ -423,7 +433,7 @@ class Job:
             if _UID_BASE is None:
                 # Every process has the same uid here: the spare forked after the last hand-over must be known.
                 t.until(lambda: bool(t.spares), "spare")
-        _sweep(templates, {1, os.getpid()} | {p.pid for p in self.procs if not p.exited()})
+        _sweep(templates, {1, os.getpid()} | {p.pid for p in self.procs})
 
 
 _ROOT = set()  # pids seen as root processes: with uids dropped, only spares are (and the templates, init, us)
@@ -580,11 +590,12 @@ class FunctionRun:
         if c in over:
             self.lose_candidate("output_limit", "output exceeded %d bytes" % lim["out"])
         elif j is not None and j.ended() and j.exited():
+            why = j.death()[1]
             self.judge = None
             self.job.discard(j)
             if self.judge_at is not None:
                 i, self.judge_at = self.judge_at, None
-                self.res[i] = _result("killed", "the judge died: %s" % j.death()[1])
+                self.res[i] = _result("killed", "the judge died: %s" % why)
                 self.call_pending = False
                 self.after_assert(i)
         elif c.ended() and c.exited():
@@ -796,7 +807,7 @@ def _eval_expected(job):
     except Bad as e:
         why = "bad frame: %s" % e
     if why is None:
-        why = c.death()[1] if c.exited() else "no result"
+        why = c.death()[1]
     return [o if o is not None else {"e": "expected value not computed: " + why, "lost": True} for o in out]
 
 

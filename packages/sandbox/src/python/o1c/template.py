@@ -2,7 +2,7 @@
 # anything about one afterwards. It keeps the server stocked with one child forked ahead (pipes in place,
 # waiting for its job on fd 4): it hands the child's pid and the server's ends of its pipes over the socket
 # (SCM_RIGHTS) as soon as it is forked, and forks the next one when the server asks (b"g": it took that
-# one). Messages to the server (SOCK_SEQPACKET, one per datagram):
+# one). Children are reaped as they exit. Messages to the server (SOCK_SEQPACKET, one per datagram):
 #   b"c" pid + fds    a child ready: stdin(w), stdout(r), stderr(r), result(r), control(w), bell(r)
 #   b"x" pid status   a child exited (waitpid status)
 import _signal, fcntl, os, select, socket, struct
@@ -84,9 +84,9 @@ def template_main(sock):
                 pass
             while True:
                 try:
-                    pid, status = os.waitpid(-1, os.WNOHANG)
+                    done, status = os.waitpid(-1, os.WNOHANG)
                 except ChildProcessError:
                     break
-                if pid == 0:
+                if done == 0:
                     break
-                sock.send(b"x" + struct.pack("<ii", pid, status))
+                sock.send(b"x" + struct.pack("<ii", done, status))
