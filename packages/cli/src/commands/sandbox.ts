@@ -118,6 +118,7 @@ const doctor = Command.make("doctor", { json }, (args) =>
       workers: settings.workers,
       unsafeOptIn: settings.unsafe,
       details: p.details.filter((d) => !d.startsWith("UNSAFE")),
+      seccomp: p.seccomp === undefined ? null : { syscalls: p.seccomp.syscalls, denied: p.seccomp.denied },
       limits: {
         testTimeoutMs: limits.testTimeoutMs,
         totalTimeoutMs: limits.totalTimeoutMs,
@@ -136,6 +137,7 @@ const doctor = Command.make("doctor", { json }, (args) =>
           `interpreter:  ${report.interpreter}`,
           `isolation:    ${report.level.toUpperCase()}${refused ? " (runs REFUSED: set O1CODER_SANDBOX_UNSAFE=1 to run anyway)" : ""}`,
           `workers:      ${report.workers}`,
+          `seccomp:      ${p.seccomp === undefined ? "NONE" : `on, ${p.seccomp.syscalls} system calls denied`}`,
           ...report.details.map((d) => `  - ${d}`),
           `limits:       test ${limits.testTimeoutMs} ms, total ${limits.totalTimeoutMs} ms, memory ${limits.memoryBytes / 1024 ** 2} MiB, output ${limits.outputBytes / 1024} KiB`,
           `              ${report.limits.perCandidate}`,
