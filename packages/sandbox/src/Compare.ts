@@ -47,6 +47,6 @@ export const stdoutEqual = (expected: string, seen: string): boolean => normaliz
 export const callTestFor = (args: string, value: PyValue, atol?: number): CallTest =>
   new CallTest({ args, expected: pyValueToSource(value), ...(atol !== undefined ? { atol } : {}) })
 
-/** The same check as an assert statement, for harnesses that only take asserts (it compares inside the candidate's process). */
+/** The same check as an assert statement, for harnesses that only take asserts (the sandbox judges it in a process without candidate code). */
 export const assertTestFor = (entryPoint: string, args: string, value: PyValue): AssertTest =>
   new AssertTest({ source: `assert ${entryPoint}(${args}) == ${pyValueToSource(value)}` })
