@@ -1,43 +1,77 @@
-import { Command, Options, ValidationError } from "@effect/cli"
+import { Command, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Array, Cause, Console, Effect } from "effect"
-import { loadFor } from "./commands/index.ts"
+import { groups, loadAll, loadFor } from "./commands/index.ts"
+import { describeCommand, renderCommandHelp, renderRootHelp, type CommandHelp, type GlobalOption } from "./Help.ts"
+import { TableLayout } from "./Output.ts"
+import { colourAllowed, plainConsole } from "./Terminal.ts"
 
-// `--database-url` is accepted anywhere on the line (a global option): it is taken out of the
-// arguments before parsing and handed to the store as DATABASE_URL.
-const takeDatabaseUrl = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const out: Array<string> = []
+const VERSION = "0.1.0"
+
+const globals: ReadonlyArray<GlobalOption> = [
+  {
+    label: "--database-url URL",
+    description: "Postgres for the store (also DATABASE_URL). Without it: embedded PGlite in .o1coder/db (O1CODER_DATA_DIR moves it)."
+  },
+  { label: "--wide", description: "Tables with every column (by default they fit the terminal, 80 columns when piped)." },
+  { label: "--log-level LEVEL", description: "Log messages at LEVEL and above: all, trace, debug, info, warning, error, none." },
+  { label: "-h, --help", description: "This help; after a command, the command's help." },
+  { label: "--version", description: "Print the version." }
+]
+
+/**
+ * Global options are accepted anywhere on the line: they are taken out of the arguments before
+ * @effect/cli parses them. `--database-url` is handed to the store as DATABASE_URL.
+ */
+const takeGlobals = (argv: ReadonlyArray<string>) => {
+  const rest: Array<string> = []
+  let wide = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
-    if (arg === "--database-url" && i + 1 < argv.length) {
-      process.env.DATABASE_URL = argv[++i]!
-    } else if (arg.startsWith("--database-url=")) {
-      process.env.DATABASE_URL = arg.slice("--database-url=".length)
-    } else out.push(arg)
+    if (arg === "--database-url" && i + 1 < argv.length) process.env.DATABASE_URL = argv[++i]!
+    else if (arg.startsWith("--database-url=")) process.env.DATABASE_URL = arg.slice("--database-url=".length)
+    else if (arg === "--wide") wide = true
+    else rest.push(arg)
   }
-  return out
+  return { argv: rest, wide }
 }
 
-const databaseUrl = Options.text("database-url").pipe(
-  Options.optional,
-  Options.withDescription(
-    "Postgres URL for the store (also DATABASE_URL), accepted before or after the command. " +
-      "Without it the store is embedded PGlite in .o1coder/db (override with O1CODER_DATA_DIR)."
-  )
-)
+const description =
+  "Self-play reinforcement learning for code generation (O1-CODER): a policy writes pseudocode " +
+  "steps, MCTS searches them, generated tests run the code in a sandbox for a reward, and every " +
+  "trace is in Postgres (or embedded PGlite).\n\n" +
+  "Start here:\n" +
+  "  o1coder demo                               two offline rounds, simulated\n" +
+  '  o1coder sql "select * from round_metrics"  then ask the store'
 
-const base = Command.make("o1coder", { databaseUrl }).pipe(
-  Command.withDescription(
-    "o1coder: self-play reinforcement learning for code generation (O1-CODER): pseudocode steps searched by MCTS,\n" +
-      "rewarded by running code on generated tests in a sandbox, every trace in Postgres.\n" +
-      "Start with `o1coder demo` (offline, simulated policy), then `o1coder sql \"select * from round_metrics\"`."
+/** `--help` anywhere before `--`: the help of the command named before it, or the root's. */
+const helpText = async (args: ReadonlyArray<string>): Promise<string | undefined> => {
+  const end = args.indexOf("--")
+  const before = end === -1 ? args : args.slice(0, end)
+  if (!before.some((a) => a === "--help" || a === "-h")) return undefined
+  const words = before.filter((a) => !a.startsWith("-"))
+  const width = Math.min(100, process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80)
+  let found: CommandHelp | undefined
+  if (words.length > 0) {
+    for (const command of await loadFor(words)) {
+      let help: CommandHelp | undefined = describeCommand(command, ["o1coder"])
+      if (help.path[1] !== words[0]) continue
+      for (const word of words.slice(1)) {
+        const sub: CommandHelp | undefined = help.subcommands.find((s) => s.path.at(-1) === word)
+        if (sub === undefined) break
+        help = sub
+      }
+      found = help
+    }
+  }
+  if (found !== undefined) return renderCommandHelp(found, globals, width)
+  const all = new Map((await loadAll()).map((c) => [describeCommand(c, ["o1coder"]).path[1]!, describeCommand(c, ["o1coder"])]))
+  return renderRootHelp(
+    { version: VERSION, description, globals, groups: groups.map((g) => ({ title: g.title, commands: g.names.map((n) => all.get(n)!) })) },
+    width
   )
-)
-
-const argv = takeDatabaseUrl(process.argv)
-const subcommands = await loadFor(argv.slice(2))
-const info = { name: "o1coder", version: "0.1.0" }
+}
 
 /** Errors reach the user as one readable line; the full cause only with O1CODER_DEBUG=1. */
 const report = (cause: Cause.Cause<unknown>) =>
@@ -54,13 +88,24 @@ const report = (cause: Cause.Cause<unknown>) =>
     if (process.env.O1CODER_DEBUG === "1") yield* Console.error(Cause.pretty(cause))
   })
 
-// Each command provides the services it needs (see Layers.ts): only the platform is provided here.
-const program = Array.isNonEmptyReadonlyArray(subcommands)
-  ? Command.run(base.pipe(Command.withSubcommands(subcommands)), info)(argv)
-  : Command.run(base, info)(argv)
-
-program.pipe(
-  Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : report(cause))),
-  Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disableErrorReporting: true })
-)
+const { argv, wide } = takeGlobals(process.argv)
+const help = await helpText(argv.slice(2))
+if (help !== undefined) {
+  process.stdout.write(`${help}\n`)
+} else {
+  const subcommands = await loadFor(argv.slice(2))
+  const base = Command.make("o1coder")
+  const info = { name: "o1coder", version: VERSION }
+  // Each command provides the services it needs (see Layers.ts): only the platform is provided here.
+  const program = Array.isNonEmptyReadonlyArray(subcommands)
+    ? Command.run(base.pipe(Command.withSubcommands(subcommands)), info)(argv)
+    : Command.run(base, info)(argv)
+  const width = wide ? undefined : process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80
+  program.pipe(
+    Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : report(cause))),
+    Effect.provideService(TableLayout, { width }),
+    (effect) => (colourAllowed() ? effect : Effect.flatMap(Effect.console, (c) => Effect.withConsole(effect, plainConsole(c)))),
+    Effect.provide(NodeContext.layer),
+    NodeRuntime.runMain({ disableErrorReporting: true })
+  )
+}

@@ -15,7 +15,7 @@ import { Limits } from "@o1coder/sandbox/Sandbox"
 import { Duration, Effect, Layer, Option, Scope } from "effect"
 import * as NodePath from "node:path"
 import { servedModel, servedSpec, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
-import { StageError, Stages, type RoundContext, type StagesService } from "./Stages.ts"
+import { emit, StageError, Stages, type RoundContext, type StagesService } from "./Stages.ts"
 
 const TRAINING_STAGE: Record<TrainStage, TrainingStage> = {
   sft: "policy-sft",
@@ -317,6 +317,7 @@ export const make = Effect.gen(function* () {
           modelVersion: ctx.versions.policy,
           seed: ctx.config.seed,
           concurrency: ctx.config.concurrency.searches,
+          onProgress: (done, total) => emit({ _tag: "Progress", round: ctx.round, stage: "evaluate", done, total }),
           search: (problem) =>
             Effect.gen(function* () {
               // The round's own search of this problem (already stored: this only reads it back).

@@ -92,7 +92,7 @@ const runRound = (ctx: RoundContext, problemIds: ReadonlyArray<string>) =>
     // 5. Evaluation of the round's answers on held-out tests.
     if (config.evaluation.enabled) {
       yield* mark("evaluate")
-      yield* emit({ _tag: "StageStarted", round: r, stage: "evaluate", total: 1 })
+      yield* emit({ _tag: "StageStarted", round: r, stage: "evaluate", total: problemIds.length })
       yield* activity(`r${r}/evaluate`, Schema.String, stages.evaluate(ctx, searchIds))
       yield* emit({ _tag: "StageFinished", round: r, stage: "evaluate" })
     }

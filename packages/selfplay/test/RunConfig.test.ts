@@ -116,6 +116,12 @@ describe("RunConfig", () => {
     expect(() => exampleYaml({ dataset: "mbpp", backend: "local", policy: "simulated" })).toThrow(/pass --file/)
   })
 
+  it("accepts the tiny example (one round, no training)", () => {
+    const parsed = parseConfigText(NodeFs.readFileSync(new URL("../examples/tiny.yaml", import.meta.url), "utf8"), "tiny.yaml")
+    if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
+    expect(parsed.right.rounds.plan).toEqual([{ train: [] }])
+  })
+
   it("accepts the example `o1coder init` writes and the demo's configuration", () => {
     const parsed = parseConfigText(exampleYaml({ dataset: "demo", backend: "local" }), "o1coder.yaml")
     if (Either.isLeft(parsed)) throw new Error(parsed.left.message)

@@ -35,6 +35,8 @@ export interface WaitOptions {
   readonly cancelOnInterrupt?: boolean
   /** Log lines shown with a failure (default 20). */
   readonly tailLines?: number
+  /** Called after every status poll with the refreshed job (a screen shows its state and log). */
+  readonly onPoll?: ((job: JobRow) => Effect.Effect<void>) | undefined
 }
 
 export interface Finished {
@@ -214,6 +216,7 @@ export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
      */
     const wait = (id: string, options: WaitOptions = {}) => {
       const poll = status(id).pipe(
+        Effect.tap((row) => options.onPoll?.(row) ?? Effect.void),
         Effect.repeat({
           schedule: Schedule.spaced(options.pollEvery ?? "2 seconds"),
           until: (row) => isFinished(row.status)

@@ -17,13 +17,16 @@ const migrate = Command.make("migrate", {}, () =>
   }).pipe(Effect.provide(DatabaseLive))
 ).pipe(
   Command.withDescription(
-    "Apply the SQL migrations in migrations/ (every command also does this at start-up).\n" +
-      "Example: o1coder db migrate --database-url postgres://localhost/o1coder"
+    "Apply the SQL migrations in migrations/ and list them\n" +
+      "Every command also migrates at start-up; this one only reports the schema. With --database-url it works on a\n" +
+      "Postgres database instead of the embedded store.\n\n" +
+      "Example:\n" +
+      "  o1coder db migrate"
   )
 )
 
 export const db = Command.make("db").pipe(
-  Command.withDescription("Database administration."),
+  Command.withDescription("Database administration: migrations"),
   Command.withSubcommands([migrate])
 )
 
@@ -40,11 +43,14 @@ export const sql = Command.make("sql", { query, json }, ({ json, query }) =>
   }).pipe(Effect.provide(DatabaseLive))
 ).pipe(
   Command.withDescription(
-    "Run a read-only SQL query against the store and print an aligned table (or --json rows).\n" +
+    "Run a read-only SQL query on the store\n" +
+      "Prints an aligned table (or --json rows). The query runs in a READ ONLY transaction: nothing can change.\n\n" +
       "Tables: problems, test_suites, test_cases, model_versions, model_calls, searches, nodes, executions,\n" +
       "execution_log, datasets, training_jobs, evaluations, runs, rounds. Views: step_values, search_cost,\n" +
-      "aspr_by_search, round_metrics, model_cost, suite_stats, suite_quality.\n" +
-      "Example: o1coder sql \"select dataset, split, count(*) from problems group by 1, 2\""
+      "aspr_by_search, round_metrics, model_cost, suite_stats, suite_quality.\n\n" +
+      "Examples:\n" +
+      '  o1coder sql "select dataset, split, count(*) from problems group by 1, 2"\n' +
+      '  o1coder sql "select round, aspr, pass_at_1 from round_metrics" --json'
   )
 )
 

@@ -175,13 +175,14 @@ const evaluate = (o: {
       yield* output(o.json, { ...report.evaluation, notes: report.notes }, printReport(record, false))
     }).pipe(Effect.scoped, Effect.provide(EvalLive))
 
-const DESCRIPTION = "Evaluate a policy on a benchmark's held-out tests and store the result (see `eval show`).\n" +
+const DESCRIPTION = "Score a policy on a benchmark's held-out tests\n" +
       "Prints pass@k (unbiased estimator), base vs plus for MBPP+/HumanEval+, ASPR in mcts mode, and the test\n" +
-      "protocol: what the model saw, what search could execute, what only scored.\n" +
-      "Example: o1coder eval --dataset mbpp --split test --policy reference --mode direct\n" +
-      "Example: o1coder eval --dataset mbpp-plus --samples samples.jsonl -k 1,10\n" +
-      "Example: o1coder eval --dataset mbpp --split test --limit 20 --policy simulated --mode mcts --rollouts 8\n" +
-      "Subcommands: `o1coder eval show ID [--json]`, `o1coder eval list`."
+      "protocol: what the model saw, what search could execute, what only scored. The result is stored (see\n" +
+      "`o1coder eval show`). --samples FILE scores EvalPlus-style samples written by another tool.\n\n" +
+      "Examples:\n" +
+      "  o1coder eval --dataset demo --policy reference --mode direct\n" +
+      "  o1coder eval --dataset demo --limit 4 --policy simulated --mode mcts \\\n" +
+      "      --rollouts 4"
 
 const id = Args.text({ name: "ID" }).pipe(Args.withDescription("An evaluation id (printed by `o1coder eval`, or `select id from evaluations`)."))
 
@@ -193,8 +194,11 @@ const show = Command.make("show", { id, json }, (o) =>
   }).pipe(Effect.provide(ShowLive))
 ).pipe(
   Command.withDescription(
-    "Show a stored evaluation: metrics, protocol, the per-problem table and the failures' verdicts.\n" +
-      "Example: o1coder eval show eval-20261126-1a2b3c4d"
+    "Show a stored evaluation\n" +
+      "Its metrics, test protocol, the per-problem table and the failures' verdicts. ID is printed by `o1coder eval`\n" +
+      "and listed by `o1coder eval list`.\n\n" +
+      "Example:\n" +
+      "  o1coder eval show EVAL_ID"
   )
 )
 
@@ -217,7 +221,7 @@ const list = Command.make("list", { json }, (o) =>
     }))
     yield* output(o.json, rows, printTable(rows))
   }).pipe(Effect.provide(ShowLive))
-).pipe(Command.withDescription("List stored evaluations, newest first.\nExample: o1coder eval list"))
+).pipe(Command.withDescription("List stored evaluations, newest first\n\nExample:\n  o1coder eval list"))
 
 // `o1coder eval --dataset ...` runs an evaluation; `eval show ID` and `eval list` read stored ones.
 const evalCommand = Command.make(

@@ -13,7 +13,7 @@ const KINDS = ["sft", "prm", "prm-pairs", "dpo", "verl", "tcg-sft", "tcg-dpo"] a
 const kind = Args.choice(KINDS.map((k) => [k, k] as const), { name: "KIND" }).pipe(
   Args.withDescription("sft | prm | prm-pairs | dpo | verl (from search trees), tcg-sft | tcg-dpo (from test suites).")
 )
-const run = Options.text("run").pipe(Options.optional, Options.withDescription("Run id whose searches are exported (required except for tcg-*)."))
+const run = Options.text("run").pipe(Options.optional, Options.withDescription("The run whose searches are exported: an id or a name (required except for tcg-*)."))
 const round = Options.integer("round").pipe(Options.optional, Options.withDescription("Only this round's searches."))
 const out = Options.text("out").pipe(Options.withDescription("Output file: JSONL, or parquet for verl."))
 const format = Options.text("format").pipe(
@@ -79,13 +79,15 @@ export const exportCommand = Command.make(
     }).pipe(Effect.provide(layer))
 ).pipe(
   Command.withDescription(
-    "Write training data from stored search trees (or TCG suites) in the formats trainers read, recorded in `datasets`\n" +
-      "with its sha256 and row count. Same trees and options -> byte-identical file. Held-out tests are never included.\n" +
-      `Formats: ${Object.entries(EXPORT_FORMATS).map(([k, v]) => `${k}: ${v.join("|")}`).join("; ")}.\n` +
+    "Write training data from search trees or test suites\n" +
+      "In the formats trainers read (TRL, verl, OpenRLHF), recorded in `datasets` with its sha256 and row count. The\n" +
+      "same trees and options give a byte-identical file. Held-out tests are never included. --run takes a run id\n" +
+      "or a run name (the latest run of that name).\n\n" +
+      `Formats: ${Object.entries(EXPORT_FORMATS).map(([k, v]) => `${k}: ${v.join("|")}`).join("; ")}.\n\n` +
       "Examples:\n" +
-      "  o1coder export sft --run demo --round 0 --out data/sft.jsonl --format prompt-completion\n" +
+      "  o1coder export sft --run demo --round 1 --out data/sft.jsonl\n" +
       "  o1coder export prm --run demo --out data/prm.jsonl --format o1coder-soft\n" +
-      "  o1coder export verl --run demo --split train --out data/rl.parquet"
+      "  o1coder export verl --run demo --out data/rl.parquet"
   )
 )
 

@@ -49,6 +49,15 @@ export const registry: Readonly<Record<string, Load>> = {
   ui
 }
 
+/** The root help's sections: every top-level command in one of them (a test checks). */
+export const groups: ReadonlyArray<{ readonly title: string; readonly names: ReadonlyArray<string> }> = [
+  { title: "Self-play runs", names: ["demo", "init", "run", "resume", "status", "runs", "report"] },
+  { title: "Problems, tests and data", names: ["problems", "tcg", "export"] },
+  { title: "Search, models and training", names: ["search", "tree", "models", "train", "versions"] },
+  { title: "Evaluation and the sandbox", names: ["eval", "exec", "doctor"] },
+  { title: "The store", names: ["sql", "db"] }
+]
+
 const load = async (loaders: Iterable<Load>) =>
   (await Promise.all([...new Set(loaders)].map((l) => l()))).flatMap((m) => m.commands)
 

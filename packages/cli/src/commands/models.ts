@@ -86,18 +86,19 @@ const tryCommand = Command.make(
     }).pipe(Effect.scoped, Effect.provide(ProblemsRepo.Default), Effect.provide(DatabaseLive))
 ).pipe(
   Command.withDescription(
-    "Sample completions of an exact prompt from any model backend (recorded in model_calls; a repeated call is replayed).\n" +
+    "Sample completions of an exact prompt from any backend\n" +
+      "Calls are recorded in model_calls: a repeated call is replayed from the store. For a server:\n" +
+      "openai:http://HOST:8000/v1#MODEL (vLLM, SGLang, llama.cpp server, Ollama); llama-server's -np N serves at most\n" +
+      "N completions per request, more are sent as several requests.\n\n" +
       "Examples:\n" +
-      "  o1coder models try llama:../shared/data/models/stories260K.gguf --prompt \"Once upon a time\" -n 3 --max-tokens 40\n" +
-      "  o1coder models try openai:http://localhost:8000/v1#Qwen2.5-Coder-7B-Instruct --prompt \"def fib(n):\" --stop \"\\n\\n\"\n" +
-      "  o1coder models try openai:http://127.0.0.1:8080/v1#stories260K --prompt \"Once upon a time\" -n 3 --logprobs\n" +
-      "    (llama-server: -np 4 serves at most 4 completions per request; more are sent as several requests)\n" +
-      "  o1coder models try simulated --prompt \"<a step prompt from the search>\" -n 3"
+      "  o1coder models try simulated --prompt \"def add(a, b):\" -n 2\n" +
+      "  o1coder models try llama:../shared/data/models/stories260K.gguf \\\n" +
+      "      --prompt \"Once upon a time\" -n 3 --max-tokens 40"
   )
 )
 
 export const models = Command.make("models").pipe(
-  Command.withDescription("Language model backends: try a model spec."),
+  Command.withDescription("Language model backends: try a model spec"),
   Command.withSubcommands([tryCommand])
 )
 

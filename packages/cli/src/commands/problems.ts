@@ -46,11 +46,13 @@ const importCommand = Command.make("import", { path, format, dataset: importData
   }).pipe(Effect.provide(ProblemsLive))
 ).pipe(
   Command.withDescription(
-    "Import a benchmark file into the store (idempotent: re-importing replaces problems by id).\n" +
-      "Malformed records are listed as file:line: field: reason, the valid ones are still imported,\n" +
-      "and the exit code is 1 if anything was rejected.\n" +
-      "Example: o1coder problems import ../shared/data/mbpp/mbpp.jsonl --format mbpp\n" +
-      "Example: o1coder problems import my-problems.jsonl --format jsonl --dataset mine"
+    "Import a benchmark file into the store\n" +
+      "Idempotent: re-importing replaces problems by id. Malformed records are listed as file:line: field: reason,\n" +
+      "the valid ones are still imported, and the exit code is 1 if anything was rejected.\n\n" +
+      "Examples:\n" +
+      "  o1coder problems import packages/problems/data/demo-problems.jsonl \\\n" +
+      "      --format jsonl --dataset mine\n" +
+      "  o1coder problems import ../shared/data/mbpp/mbpp.jsonl --format mbpp"
   )
 )
 
@@ -86,8 +88,10 @@ const list = Command.make("list", { dataset: listDataset, split, limit, offset, 
   }).pipe(Effect.provide(ProblemsLive))
 ).pipe(
   Command.withDescription(
-    "List imported problems in task order: id, split, kind, entry point, visible and held-out test counts.\n" +
-      "Example: o1coder problems list --dataset mbpp --split test --limit 20"
+    "List imported problems in task order\n" +
+      "With split, kind, entry point and the visible and held-out test counts.\n\n" +
+      "Example:\n" +
+      "  o1coder problems list --dataset demo --limit 10"
   )
 )
 
@@ -154,13 +158,15 @@ const show = Command.make("show", { id, json }, (o) =>
   }).pipe(Effect.provide(ProblemsLive))
 ).pipe(
   Command.withDescription(
-    "Show one problem: statement, reference, visible and held-out tests (and the benchmark's protocol).\n" +
-      "Example: o1coder problems show mbpp/11 --json"
+    "Show one problem\n" +
+      "Its statement, reference solution, visible and held-out tests and the benchmark's protocol.\n\n" +
+      "Example:\n" +
+      "  o1coder problems show demo/sum_to_n"
   )
 )
 
 export const problems = Command.make("problems").pipe(
-  Command.withDescription("Benchmark problems: import files, list and show what is in the store."),
+  Command.withDescription("Benchmark problems: import, list, show"),
   Command.withSubcommands([importCommand, list, show])
 )
 

@@ -7,7 +7,7 @@ import { Console, Effect, Logger, LogLevel } from "effect"
 import * as NodeFs from "node:fs"
 import { output, printTable } from "../Output.ts"
 
-const json = Options.boolean("json").pipe(Options.withDescription("Print the execution as JSON."))
+const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text."))
 const codeFile = Options.file("code", { exists: "yes" }).pipe(Options.withDescription("Python file with the candidate code."))
 const testsFile = Options.file("tests", { exists: "yes" }).pipe(
   Options.withDescription("Suite file: .jsonl (a Test per line), .json (array or {entryPoint, setup, atol, tests}) or plain assert lines.")
@@ -71,12 +71,15 @@ const exec = Command.make("exec", { code: codeFile, tests: testsFile, entryPoint
   }).pipe(Effect.provide(SandboxLive))
 ).pipe(
   Command.withDescription(
-    "Run a Python file against a suite file in the sandbox and print a verdict per test (judged outside the sandbox).\n" +
-      "Exit status: 0 all tests pass, 1 any test fails, 2 bad input (the message names file, line and field).\n" +
-      "Suite formats (see packages/sandbox/README.md): .jsonl with one test per line, e.g.\n" +
-      '  {"_tag":"call","args":"[3, 1, 2]","expected":"[1, 2, 3]"}\n' +
-      "  .json (an array of those, or {entryPoint, setup, atol, tests}), or plain `assert f(...) == ...` lines.\n" +
-      "Example: o1coder exec --code solution.py --tests tests.txt --entry-point sort_list --json"
+    "Run a Python file on a test suite in the sandbox\n" +
+      "Prints a verdict per test, judged outside the sandbox. Exit status: 0 every test passes, 1 a test fails,\n" +
+      "2 bad input (the message names file, line and field).\n\n" +
+      "Suite formats (packages/sandbox/README.md): plain `assert f(...) == ...` lines; .jsonl with a test per line,\n" +
+      'e.g. {"_tag":"call","args":"[3, 1, 2]","expected":"[1, 2, 3]"}; .json (an array of those, or\n' +
+      "{entryPoint, setup, atol, tests}).\n\n" +
+      "Example:\n" +
+      "  o1coder exec --code packages/cli/examples/sort_list.py \\\n" +
+      "      --tests packages/cli/examples/sort_list.tests.txt"
   )
 )
 
@@ -150,9 +153,11 @@ const doctor = Command.make("doctor", { json }, (args) =>
   })
 ).pipe(
   Command.withDescription(
-    "Report the sandbox: the Python interpreter (O1CODER_PYTHON), the isolation level this machine allows (full, partial,\n" +
-      "none: bubblewrap, unprivileged uid, cgroups), the limits in effect, and a self-test run. Exit 1 if runs would be refused.\n" +
-      "Example: o1coder doctor"
+    "Report what the sandbox can do on this machine\n" +
+      "The Python interpreter (O1CODER_PYTHON), the isolation level this machine allows (full, partial, none:\n" +
+      "bubblewrap, unprivileged uid, cgroups), the limits in effect, and a self-test. Exit 1 if runs would be refused.\n\n" +
+      "Example:\n" +
+      "  o1coder doctor"
   )
 )
 

@@ -213,23 +213,25 @@ const resume = Command.make("resume", { searchId, json }, (o) =>
   }).pipe(Effect.scoped, Effect.provide(searchLayer))
 ).pipe(
   Command.withDescription(
-    "Continue a stored search where its last checkpoint left it (after a crash, a kill or an error), with the same\n" +
-      "problem, suite and policy; recorded model calls and cached executions are replayed, not paid again. A completed\n" +
-      "search is reported as it is. Example: o1coder search resume s-1f0c2a9e4b7d3c5a6e8f"
+    "Continue a stored search from its last checkpoint\n" +
+      "After a crash, a kill or an error, with the same problem, suite and policy: recorded model calls and cached\n" +
+      "executions are replayed, not paid again. A completed search is reported as it is.\n\n" +
+      "Example:\n" +
+      "  o1coder search resume SEARCH_ID"
   )
 )
 
 export const searchCommand = run.pipe(
   Command.withDescription(
-    "Monte Carlo Tree Search over pseudocode steps (A1 structure, A2 refinement, A3 code) for each problem of a dataset,\n" +
-      "rewarded by running the code on the problem's generated test suite (never the held-out tests). Every iteration is\n" +
-      "checkpointed in the store; a rerun with the same options continues the same searches. Progress on stderr, a\n" +
-      "summary table at the end (or --json).\n" +
-      "Exits 1 when a problem's search failed (every reason printed in full). A node whose prompt no longer fits the\n" +
-      "model's context becomes a terminal with reward 0, and the search goes on.\n" +
-      "Example: o1coder search --dataset mbpp --split test --limit 20 --policy simulated --rollouts 15 --seed 1\n" +
-      "Example (llama-server -np 4 -c 8192, 2048 tokens a slot): o1coder search --dataset mbpp --limit 3\n" +
-      "  --policy openai:http://127.0.0.1:8080/v1#stories260K --width 3 --examples off --step-max-tokens 64 --suite visible"
+    "MCTS over pseudocode steps for each problem of a dataset\n" +
+      "Steps are A1 structure, A2 refinement, A3 code; code is rewarded by the problem's generated test suite (never\n" +
+      "the held-out tests). Every iteration is checkpointed in the store: a rerun with the same options continues the\n" +
+      "same searches. Progress on stderr, a summary table at the end (or --json). Exits 1 when a problem's search\n" +
+      "failed (every reason printed in full). A node whose prompt no longer fits the model's context becomes a\n" +
+      "terminal with reward 0, and the search goes on. For a llama-server policy (-np 4 -c 8192: 2048 tokens a slot):\n" +
+      "--policy openai:http://127.0.0.1:8080/v1#MODEL --examples off --step-max-tokens 64 --suite visible.\n\n" +
+      "Example:\n" +
+      "  o1coder search --dataset demo --limit 2 --policy simulated --rollouts 4"
   ),
   Command.withSubcommands([resume])
 )
@@ -286,8 +288,11 @@ const tree = Command.make("tree", { searchId, maxDepth, json }, (o) =>
   }).pipe(Effect.provide(SearchRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
 ).pipe(
   Command.withDescription(
-    "Print one search tree as an indented outline: visits N, value Q/N, action, and for code steps the tests passed\n" +
-      "and the reward; * marks the answer. Example: o1coder tree s-1f0c2a9e4b7d3c5a6e8f --max-depth 3"
+    "Print a search tree as an indented outline\n" +
+      "Each node with visits N, value Q/N, action, and for code steps the tests passed and the reward; * marks the\n" +
+      "answer. Search ids: `o1coder sql \"select id, problem_id, round from searches\"`.\n\n" +
+      "Example:\n" +
+      "  o1coder tree SEARCH_ID --max-depth 3"
   )
 )
 

@@ -11,7 +11,7 @@ import type { SelfPlayEvent } from "@o1coder/selfplay/Stages"
 import { Cause, Console, Effect, Exit, Layer, Option, type Scope } from "effect"
 import * as NodeFs from "node:fs"
 import { DatabaseLive } from "../Layers.ts"
-import { output, printTable, renderTable } from "../Output.ts"
+import { output, printTable, tableText } from "../Output.ts"
 import { makeProgress, type Progress } from "../Progress.ts"
 import * as LiveStages from "@o1coder/selfplay/LiveStages"
 import { decodeConfig } from "@o1coder/selfplay/RunConfig"
@@ -33,7 +33,7 @@ const json = Options.boolean("json").pipe(Options.withDescription("Print JSON in
 
 /** Progress bars on stderr, one per stage of a round; markers too when O1CODER_STAGE_MARKERS=1. */
 const progressSink = Effect.sync(() => {
-  let current: { key: string; progress: Progress } | undefined
+  let current: { key: string; total: number; progress: Progress } | undefined
   return (event: SelfPlayEvent): Effect.Effect<void> =>
     Effect.gen(function* () {
       switch (event._tag) {
@@ -41,19 +41,23 @@ const progressSink = Effect.sync(() => {
           yield* Console.error(`run ${event.runId}: ${event.rounds} round(s) on ${event.problems} problem(s)`)
           return
         case "StageStarted": {
-          if (current !== undefined) yield* current.progress.finish()
-          current = { key: `${event.round}/${event.stage}`, progress: yield* makeProgress(`round ${event.round} ${event.stage.padEnd(8)}`, event.total) }
+          if (current !== undefined) yield* current.progress.finish("stopped")
+          const progress = yield* makeProgress(`round ${event.round} ${event.stage.padEnd(8)}`, event.total)
+          current = { key: `${event.round}/${event.stage}`, total: event.total, progress }
           return
         }
         case "Progress":
-          if (current?.key === `${event.round}/${event.stage}`) yield* current.progress.update(event.done, event.detail)
+          if (current?.key === `${event.round}/${event.stage}`) {
+            current.total = event.total
+            yield* current.progress.update(event.done, event.detail, event.total)
+          }
           return
         case "Waiting":
           if (current !== undefined && event.state !== "succeeded") yield* current.progress.update(0, `${event.stage}: job ${event.state}`)
           return
         case "StageFinished":
           if (current?.key === `${event.round}/${event.stage}`) {
-            yield* current.progress.finish()
+            yield* current.progress.finish(undefined, current.total)
             current = undefined
           }
           return
@@ -143,7 +147,15 @@ const reportRows = (rows: ReadonlyArray<RoundReport>) =>
     policy: r.policyVersion
   }))
 
-export const renderReport = (rows: ReadonlyArray<RoundReport>) => renderTable(reportRows(rows), reportColumns)
+/** What the report's metrics mean (printed under the table for the columns shown). */
+export const reportLegend = {
+  pass_rate: "share of the round's terminal code nodes passing every generated test",
+  aspr: "average sampling pass rate: on paths to a passing answer, the share of code steps that pass",
+  "pass@1": "share of problems whose answer (the best terminal) passes the held-out tests",
+  executions: "sandbox executions requested, cache hits included"
+}
+
+export const reportText = (rows: ReadonlyArray<RoundReport>) => tableText(reportRows(rows), reportColumns, reportLegend)
 
 /** Runs the stored run to the end; Ctrl-C leaves it resumable and says how to resume. */
 const drive = (runId: string, resumeHint: string) =>
@@ -162,7 +174,7 @@ const drive = (runId: string, resumeHint: string) =>
     }
     const rows = yield* repo.report(runId)
     yield* Console.log(`\nrun ${runId} completed\n`)
-    yield* Console.log(renderReport(rows))
+    yield* Console.log(yield* reportText(rows))
     return rows
   })
 
@@ -197,13 +209,15 @@ export const run = Command.make("run", { config: configFile }, ({ config: file }
   })
 ).pipe(
   Command.withDescription(
-    "Start a self-play run from a configuration file, or continue it if the same configuration already started one.\n" +
-      "Prints the run id, a progress bar per stage, and the per-round report at the end. Ctrl-C leaves a resumable run.\n" +
-      "Example: o1coder run --config o1coder.yaml"
+    "Start a self-play run from a configuration file\n" +
+      "Or continue it, if the same configuration already started one. Prints the run id, a progress line per stage,\n" +
+      "and the per-round report at the end. Ctrl-C leaves a resumable run. `o1coder init` writes a configuration.\n\n" +
+      "Example:\n" +
+      "  o1coder run --config packages/selfplay/examples/tiny.yaml"
   )
 )
 
-const runArg = Args.text({ name: "RUN" }).pipe(Args.withDescription("A run id (see `o1coder runs`)."))
+const runArg = Args.text({ name: "RUN" }).pipe(Args.withDescription("A run id, or a run name for the latest run of that name (see `o1coder runs`)."))
 
 export const resume = Command.make("resume", { run: runArg }, ({ run }) =>
   Effect.gen(function* () {
@@ -214,12 +228,14 @@ export const resume = Command.make("resume", { run: runArg }, ({ run }) =>
   }).pipe(Effect.provide(baseStack(DatabaseLive)))
 ).pipe(
   Command.withDescription(
-    "Continue a stopped run where it stopped: finished stages are replayed from the journal, unfinished ones run.\n" +
-      "Example: o1coder resume my-first-run-1a2b3c4d5e"
+    "Continue a stopped run where it stopped\n" +
+      "Finished stages are replayed from the journal, unfinished ones run. A completed run is left as it is.\n\n" +
+      "Example:\n" +
+      "  o1coder resume demo"
   )
 )
 
-const runOpt = Args.text({ name: "RUN" }).pipe(Args.optional, Args.withDescription("A run id; default: the latest run."))
+const runOpt = Args.text({ name: "RUN" }).pipe(Args.optional, Args.withDescription("A run id or name; default: the latest run."))
 
 const statusOf = (runId: string) =>
   Effect.gen(function* () {
@@ -284,8 +300,12 @@ export const status = Command.make("status", { run: runOpt, json }, ({ json, run
   }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
 ).pipe(
   Command.withDescription(
-    "Where a run is: the stage of each round, problems searched, training jobs, model versions, elapsed time and\n" +
-      "what it is waiting for. Example: o1coder status (the latest run) or o1coder status RUN --json"
+    "Where a run is and what it waits for\n" +
+      "The stage of each round, problems searched, training jobs, model versions, elapsed time, and whether the\n" +
+      "process that runs it is alive.\n\n" +
+      "Examples:\n" +
+      "  o1coder status\n" +
+      "  o1coder status demo --json"
   )
 )
 
@@ -294,13 +314,16 @@ export const report = Command.make("report", { run: runArg, json }, ({ json, run
     const repo = yield* RunsRepo
     yield* repo.get(run)
     const rows = yield* repo.report(run)
-    yield* output(json, rows, Console.log(renderReport(rows)))
+    yield* output(json, rows, Effect.flatMap(reportText(rows), Console.log))
   }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
 ).pipe(
   Command.withDescription(
-    "The per-round table of a run: problems, nodes, pass rate (terminal code passing the generated suite), ASPR,\n" +
-      "pass@1 on held-out tests, tokens, executions, seconds, datasets written, training jobs and model versions.\n" +
-      "Example: o1coder report RUN --json"
+    "The per-round table of a run\n" +
+      "Problems, nodes, pass rate, ASPR, pass@1 on held-out tests, tokens, executions, seconds, datasets, training\n" +
+      "jobs and model versions; the metrics are explained under the table.\n\n" +
+      "Examples:\n" +
+      "  o1coder report demo\n" +
+      "  o1coder report demo --json"
   )
 )
 
@@ -311,7 +334,7 @@ export const runs = Command.make("runs", { json }, ({ json }) =>
     const rows = all.map((r) => ({ id: r.id, name: r.name, status: r.status, created: r.createdAt, updated: r.updatedAt }))
     yield* output(json, rows, printTable(rows, ["id", "name", "status", "created", "updated"]))
   }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
-).pipe(Command.withDescription("List the runs in the store, newest first. Example: o1coder runs --json"))
+).pipe(Command.withDescription("List the runs in the store, newest first\n\nExamples:\n  o1coder runs\n  o1coder runs --json"))
 
 const initOut = Options.file("out").pipe(
   Options.withAlias("o"),
@@ -363,10 +386,12 @@ export const init = Command.make(
     })
 ).pipe(
   Command.withDescription(
-    "Write a commented run configuration that fits a dataset and a training backend (every field explained).\n" +
-      "The default (demo, local, simulated policy) runs offline as is; a real policy trains with the shipped TRL recipes.\n" +
-      "Example: o1coder init && o1coder run --config o1coder.yaml\n" +
-      "Example: o1coder init --dataset mbpp --backend slurm --policy 'openai:http://gpu-node-1:8000/v1#Qwen/Qwen2.5-Coder-7B-Instruct'"
+    "Write a commented run configuration for a dataset and a training backend\n" +
+      "Every field explained (docs/CONFIG.md is the reference). The default (demo, local, simulated policy) runs\n" +
+      "offline as it is; a real policy trains with the shipped TRL recipes. Then: o1coder run --config o1coder.yaml.\n" +
+      "For a cluster: --dataset mbpp --backend slurm --policy 'openai:http://HOST:8000/v1#MODEL'.\n\n" +
+      "Example:\n" +
+      "  o1coder init --out my-run.yaml"
   )
 )
 
@@ -396,9 +421,11 @@ export const demo = Command.make("demo", { fresh, dataDir: demoDir, limit: demoL
   })
 ).pipe(
   Command.withDescription(
-    "The offline demo: 2 self-play rounds on the bundled demo problems with a SIMULATED policy and test generator,\n" +
-      "the real sandbox, real exports and a real local training command; ends with the report and SQL to try.\n" +
-      "Example: npx o1coder demo"
+    "Two offline self-play rounds on the bundled problems\n" +
+      "With a SIMULATED policy and test generator, the real sandbox, real exports and a real local training\n" +
+      "command; ends with the report and SQL to try. Runs the same every time (same trees, same report).\n\n" +
+      "Example:\n" +
+      "  o1coder demo"
   )
 )
 

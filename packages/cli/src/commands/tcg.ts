@@ -111,10 +111,12 @@ const build = Command.make(
     }).pipe(Effect.scoped, Effect.provide(tcgLayer))
 ).pipe(
   Command.withDescription(
-    "Build, validate and store a test suite per problem (DESIGN.md section 1 step 2), then print the cases kept and\n" +
-      "dropped by reason, validity (share of generated cases the reference passes) and mutation score (share of the\n" +
-      "reference's mutants the suite kills). Suites are stored per (problem, generator, options) and reused.\n" +
-      "Example: o1coder tcg --dataset mbpp-plus --limit 20 --generator all --model simulated-tcg --budget 60"
+    "Generate, validate and store a test suite per problem\n" +
+      "Prints the cases kept and dropped by reason, validity (share of generated cases the reference passes) and\n" +
+      "mutation score (share of the reference's mutants the suite kills). Suites are stored per (problem,\n" +
+      "generator, options) and reused.\n\n" +
+      "Example:\n" +
+      "  o1coder tcg --dataset demo --limit 3 --generator all --model simulated-tcg"
   )
 )
 
@@ -134,9 +136,11 @@ const exportCommand = Command.make("export", { format, out, dataset: exportDatas
   }).pipe(Effect.provide(tcgLayer))
 ).pipe(
   Command.withDescription(
-    "Write TCG training data from the stored suites: SFT records (the TCG template with validated cases) or DPO\n" +
-      "records (chosen = validated cases, rejected = the same inputs with outputs shuffled), recorded in `datasets`.\n" +
-      "Example: o1coder tcg export --format dpo --out data/tcg-dpo.jsonl --dataset mbpp-plus"
+    "Write test-generator training data from stored suites\n" +
+      "SFT records (the TCG template with validated cases) or DPO records (chosen: validated cases; rejected: the\n" +
+      "same inputs with outputs shuffled), recorded in `datasets`.\n\n" +
+      "Example:\n" +
+      "  o1coder tcg export --format dpo --out data/tcg-dpo.jsonl --dataset demo"
   )
 )
 
