@@ -54,7 +54,9 @@ export const config = (demoDir: string, options: DemoOptions = {}): RunConfig =>
         problems: { dataset: DEMO_DATASET, file: problems, split: "test", ...(options.limit ? { limit: options.limit } : {}) },
         models: { policy: "simulated", tcg: "simulated-tcg" },
         tests: { generator: "all", budget: 10, mutants: 0, llmSamples: 1 },
-        search: { rollouts: options.rollouts ?? 8, maxDepth: options.maxDepth ?? 4, width: 3, testSeconds: 0.5, programSeconds: 2 },
+        // The sandbox's deadlines are wall-clock: on a busy machine a tight deadline fails correct code
+        // at random (and the execution cache keeps that verdict), so the demo's are generous.
+        search: { rollouts: options.rollouts ?? 8, maxDepth: options.maxDepth ?? 4, width: 3, testSeconds: 2, programSeconds: 6 },
         training: {
           backend: "local",
           workDir: options.workDir ?? NodePath.resolve(workDir(demoDir)),

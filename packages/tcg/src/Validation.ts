@@ -22,6 +22,7 @@ export type DropReason =
   | "non_deterministic"
   | "unrepresentable"
   | "untrusted"
+  | "oversized"
 
 export const DROP_REASONS: ReadonlyArray<DropReason> = [
   "unparseable",
@@ -31,8 +32,17 @@ export const DROP_REASONS: ReadonlyArray<DropReason> = [
   "timeout",
   "non_deterministic",
   "unrepresentable",
-  "untrusted"
+  "untrusted",
+  "oversized"
 ]
+
+/**
+ * Longest expected value a generated case may have: Python's default limit for printing an int
+ * (4300 digits). Inputs past it (factorial(32778)) make no readable test, and their reference runs
+ * near the deadline, so whether they were kept depended on the machine's load: dropping them
+ * whenever either labelling run produced one keeps a suite the same from run to run.
+ */
+export const MAX_EXPECTED_CHARS = 4300
 
 export type CaseCheck = { readonly keep: true } | { readonly keep: false; readonly reason: DropReason; readonly detail?: string | undefined }
 
@@ -130,6 +140,8 @@ export const labelInputs = (
       if (r === undefined) return { args, check: { keep: false, reason: "unrepresentable", detail: "argument not expressible" } }
       const [a, b] = r
       if (a === undefined || b === undefined) return { args, check: { keep: false, reason: "crash", detail: "no outcome" } }
+      const longest = Math.max(...[a, b].map((o) => (o._tag === "value" ? (pySource(o.value)?.length ?? 0) : 0)))
+      if (longest > MAX_EXPECTED_CHARS) return { args, check: { keep: false, reason: "oversized", detail: `expected value of ${longest} characters` } }
       if (a._tag === "value" && b._tag === "value") {
         // Unrepresentable first: under the judge's equality such a value equals nothing, not even itself.
         const expected = pySource(a.value)
