@@ -2,7 +2,7 @@ import { Command, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Array, Cause, Console, Effect } from "effect"
-import { groups, loadAll, loadFor } from "./commands/index.ts"
+import { groups, loadAll, loadFor, registry } from "./commands/index.ts"
 import { describeCommand, renderCommandHelp, renderRootHelp, type CommandHelp, type GlobalOption } from "./Help.ts"
 import { TableLayout } from "./Output.ts"
 import { colourAllowed, plainConsole } from "./Terminal.ts"
@@ -45,12 +45,16 @@ const description =
   "  o1coder demo                               two offline rounds, simulated\n" +
   '  o1coder sql "select * from round_metrics"  then ask the store'
 
-/** `--help` anywhere before `--`: the help of the command named before it, or the root's. */
+/**
+ * `--help` anywhere before `--`: the help of the command named before it, or the root's; also
+ * the help of a group (`o1coder train`) named without one of its commands.
+ */
 const helpText = async (args: ReadonlyArray<string>): Promise<string | undefined> => {
   const end = args.indexOf("--")
   const before = end === -1 ? args : args.slice(0, end)
-  if (!before.some((a) => a === "--help" || a === "-h")) return undefined
+  const asked = before.some((a) => a === "--help" || a === "-h")
   const words = before.filter((a) => !a.startsWith("-"))
+  if (!asked && (words.length !== 1 || !Object.hasOwn(registry, words[0]!))) return undefined
   const width = Math.min(100, process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80)
   let found: CommandHelp | undefined
   if (words.length > 0) {
@@ -65,6 +69,8 @@ const helpText = async (args: ReadonlyArray<string>): Promise<string | undefined
       found = help
     }
   }
+  const isGroup = (h: CommandHelp) => h.subcommands.length > 0 && h.options.length === 0 && h.args.length === 0
+  if (!asked) return found !== undefined && isGroup(found) ? renderCommandHelp(found, globals, width) : undefined
   if (found !== undefined) return renderCommandHelp(found, globals, width)
   const all = new Map((await loadAll()).map((c) => [describeCommand(c, ["o1coder"]).path[1]!, describeCommand(c, ["o1coder"])]))
   return renderRootHelp(
