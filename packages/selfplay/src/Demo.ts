@@ -54,9 +54,10 @@ export const config = (demoDir: string, options: DemoOptions = {}): RunConfig =>
         problems: { dataset: DEMO_DATASET, file: problems, split: "test", ...(options.limit ? { limit: options.limit } : {}) },
         models: { policy: "simulated", tcg: "simulated-tcg" },
         tests: { generator: "all", budget: 10, mutants: 0, llmSamples: 1 },
-        // The sandbox's deadlines are wall-clock: on a busy machine a tight deadline fails correct code
-        // at random (and the execution cache keeps that verdict), so the demo's are generous.
-        search: { rollouts: options.rollouts ?? 8, maxDepth: options.maxDepth ?? 4, width: 3, testSeconds: 2, programSeconds: 6 },
+        // The sandbox's deadlines (and its watchdog, 2 x programSeconds + testSeconds + 5 s) are
+        // wall-clock: on a busy machine tight ones fail correct code at random, and the execution
+        // cache keeps that verdict. The demo's leave a wide margin (its programs take ~2 s).
+        search: { rollouts: options.rollouts ?? 8, maxDepth: options.maxDepth ?? 4, width: 3, testSeconds: 2, programSeconds: 12 },
         training: {
           backend: "local",
           workDir: options.workDir ?? NodePath.resolve(workDir(demoDir)),
