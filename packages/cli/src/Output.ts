@@ -34,11 +34,16 @@ const textOf = (v: unknown) =>
 const MAX_CELL = 60
 const GAP = 2
 
-/** Words wrapped to `width` columns, each line prefixed with `indent`. */
+/** Words wrapped to `width` columns, each line prefixed with `indent` (a longer word is cut). */
 export const wrap = (text: string, width: number, indent = ""): Array<string> => {
+  const room = Math.max(10, width - indent.length)
+  const words = text
+    .split(/\s+/)
+    .filter((w) => w !== "")
+    .flatMap((w) => (w.length <= room ? [w] : Array.from({ length: Math.ceil(w.length / room) }, (_, i) => w.slice(i * room, (i + 1) * room))))
   const lines: Array<string> = []
   let line = ""
-  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+  for (const word of words) {
     if (line !== "" && indent.length + line.length + 1 + word.length > width) {
       lines.push(indent + line)
       line = word

@@ -31,6 +31,9 @@ const Env = Schema.Record({ key: Schema.String, value: Schema.String }).annotati
   message: expected("a map of names to strings")
 })
 
+/** A field's meaning, shown in docs/CONFIG.md (generated from this Schema by scripts/config-reference.ts). */
+const d = <S extends Schema.Schema.AnyNoContext>(schema: S, description: string): S => schema.annotations({ description }) as S
+
 const withDefault = <S extends Schema.Schema.AnyNoContext>(schema: S, value: () => Schema.Schema.Type<S>) =>
   Schema.optionalWith(schema, { default: value as any, exact: true }) as unknown as Schema.optionalWith<
     S,
@@ -49,72 +52,66 @@ export const stageDataset = (stage: TrainStage): string =>
   stage === "grpo" ? "verl" : stage === "prm" ? "prm" : stage
 
 export const ProblemsConfig = Schema.Struct({
-  /** Dataset name in the `problems` table (after import). */
-  dataset: Text,
-  /** A file to import before the run (generic JSONL); optional when the dataset is already imported. */
-  file: Schema.optional(Text),
-  split: withDefault(Text, () => "train"),
-  limit: Schema.optional(PositiveInt),
-  /** Split whose held-out tests score each round (defaults to `split`: held-out tests are never searched). */
-  evalSplit: Schema.optional(Text)
+  dataset: d(Text, "Dataset name in the `problems` table (after `o1coder problems import`, or from `file`)"),
+  file: Schema.optional(d(Text, "A problems file imported before the run (generic JSONL); not needed when the dataset is already imported")),
+  split: withDefault(d(Text, "The split searched every round (visible material only: held-out tests only score)"), () => "train"),
+  limit: Schema.optional(d(PositiveInt, "Only the first N problems of the split, in task order")),
+  evalSplit: Schema.optional(d(Text, "The split whose held-out tests score each round; default: `split`"))
 })
 
 export const ModelsConfig = Schema.Struct({
-  policy: Text,
-  tcg: Schema.optional(Text),
-  prm: Schema.optional(Text),
+  policy: d(Text, "Model spec of the policy: openai:<url>#<model>, llama:<file.gguf>, simulated[:params.json], replay:<run>"),
+  tcg: Schema.optional(d(Text, "Model spec of the test generator (the llm generator needs it)")),
+  prm: Schema.optional(d(Text, "Model spec of the process reward model; without it the search uses tree values")),
   /** What trainers load for each role's first version (`{base_model_path}`): an HF id or a checkpoint directory. */
   checkpoints: Schema.optional(
-    Schema.Struct({ policy: Schema.optional(Text), tcg: Schema.optional(Text), prm: Schema.optional(Text) })
-  ).annotations({
-    description:
+    d(
+      Schema.Struct({
+        policy: Schema.optional(d(Text, "The policy's first checkpoint")),
+        tcg: Schema.optional(d(Text, "The test generator's first checkpoint")),
+        prm: Schema.optional(d(Text, "The process reward model's first checkpoint"))
+      }),
       "HF id or checkpoint directory each role's first version is trained from ({base_model_path} of its first training job); later versions use their own output"
-  })
+    )
+  )
 })
 
 export const TestsConfig = Schema.Struct({
-  /**
-   * Where test cases come from (DESIGN.md section 1 step 2): "dataset" (visible tests), "mutation"
-   * (type-aware input mutation labelled by the reference), "llm" (models.tcg in the paper's
-   * template), "all" (the three; llm only with models.tcg), "reduced" (all, reduced by mutant kills).
-   */
-  generator: withDefault(oneOf("dataset", "mutation", "llm", "all", "reduced"), () => "all" as const),
-  /** Mutated inputs tried per problem (mutation generator). */
-  budget: withDefault(PositiveInt, () => 60),
-  /** Reference mutants for the suite's mutation score (0 skips the metric). */
-  mutants: withDefault(NonNegativeInt, () => 20),
-  /** Completions asked of the test-generator model per problem (llm generator). */
-  llmSamples: withDefault(PositiveInt, () => 2)
+  generator: withDefault(
+    d(
+      oneOf("dataset", "mutation", "llm", "all", "reduced"),
+      "Where test cases come from: dataset (the visible tests), mutation (type-aware input mutation labelled by the reference), " +
+        "llm (models.tcg in the paper's template), all (the three; llm only with models.tcg), reduced (all, reduced by mutant kills)"
+    ),
+    () => "all" as const
+  ),
+  budget: withDefault(d(PositiveInt, "Mutated inputs tried per problem (mutation generator)"), () => 60),
+  mutants: withDefault(d(NonNegativeInt, "Reference mutants for each suite's mutation score (0 skips the metric)"), () => 20),
+  llmSamples: withDefault(d(PositiveInt, "Completions asked of the test-generator model per problem (llm generator)"), () => 2)
 })
 
 export const SearchConfig = Schema.Struct({
-  rollouts: withDefault(PositiveInt, () => 15),
-  maxDepth: withDefault(PositiveInt, () => 5),
-  width: withDefault(PositiveInt, () => 3),
-  exploration: withDefault(NonNegativeNumber, () => 2.0),
-  temperature: withDefault(NonNegativeNumber, () => 0.8),
-  topP: withDefault(Probability, () => 0.95),
-  topK: withDefault(NonNegativeInt, () => 40),
-  /** Tokens of one step at most (`--step-max-tokens` of `o1coder search`). */
-  maxTokens: withDefault(PositiveInt, () => 512),
-  /**
-   * The step prompt's worked examples (`--examples`; default true). Off for a model with a small
-   * context window. Optional without a default so that configs without it keep their run id.
-   */
-  examples: Schema.optional(Bool),
-  earlyStop: withDefault(Bool, () => false),
-  selection: withDefault(oneOf("uct", "puct"), () => "uct" as const),
-  tokenBudget: Schema.optional(PositiveInt),
-  wallSeconds: Schema.optional(PositiveNumber),
-  /** Sandbox deadline per test and per candidate program (seconds). */
-  testSeconds: withDefault(PositiveNumber, () => 3),
-  programSeconds: withDefault(PositiveNumber, () => 20)
+  rollouts: withDefault(d(PositiveInt, "MCTS iterations per problem"), () => 15),
+  maxDepth: withDefault(d(PositiveInt, "Steps on a path at most (the last one must be code)"), () => 5),
+  width: withDefault(d(PositiveInt, "Children per expansion, sampled in one request with n = width"), () => 3),
+  exploration: withDefault(d(NonNegativeNumber, "The UCT (or PUCT) exploration constant c"), () => 2.0),
+  temperature: withDefault(d(NonNegativeNumber, "Sampling temperature of each step"), () => 0.8),
+  topP: withDefault(d(Probability, "Nucleus sampling: top-p"), () => 0.95),
+  topK: withDefault(d(NonNegativeInt, "Top-k sampling (0: off; sent to vLLM/SGLang/llama.cpp)"), () => 40),
+  maxTokens: withDefault(d(PositiveInt, "Tokens of one step at most (`--step-max-tokens` of `o1coder search`)"), () => 512),
+  // Optional without a default so that configs without it keep their run id.
+  examples: Schema.optional(d(Bool, "The step prompt's worked examples (default true); false for a model with a small context window")),
+  earlyStop: withDefault(d(Bool, "Stop a problem's search at its first path that passes every test of its suite"), () => false),
+  selection: withDefault(d(oneOf("uct", "puct"), "Selection rule: uct, or puct with the PRM's scores as priors"), () => "uct" as const),
+  tokenBudget: Schema.optional(d(PositiveInt, "Policy tokens per problem at most (default: no limit)")),
+  wallSeconds: Schema.optional(d(PositiveNumber, "Wall-clock seconds per problem at most (default: no limit)")),
+  testSeconds: withDefault(d(PositiveNumber, "Sandbox deadline per test, in seconds (wall clock)"), () => 3),
+  programSeconds: withDefault(d(PositiveNumber, "Sandbox deadline per candidate program, all its tests, in seconds"), () => 20)
 })
 
 export const RewardConfig = Schema.Struct({
-  /** Weight of compilation in the terminal reward `α·compile + (1−α)·pass_ratio`. */
-  alpha: withDefault(Probability, () => 0),
-  gamma: withDefault(Probability, () => 0.9)
+  alpha: withDefault(d(Probability, "Weight of compilation in the terminal reward α·compile + (1−α)·pass_ratio"), () => 0),
+  gamma: withDefault(d(Probability, "Discount of the aggregated step reward along a path"), () => 0.9)
 })
 
 /**
@@ -124,18 +121,22 @@ export const RewardConfig = Schema.Struct({
  * lists `model`.
  */
 export const ServeConfig = Schema.Struct({
-  url: Text.annotations({ description: "OpenAI-compatible base URL of the server, e.g. http://gpu-node-1:8000/v1" }),
-  command: Schema.optional(Text).annotations({
-    description: "Starts (or reloads) the server on the checkpoint, run as a job of training.backend, e.g. vllm serve {output_dir} --port 8000"
-  }),
-  lora: withDefault(Bool, () => false).annotations({
-    description: "The server at url loads LoRA adapters by name: POST url/load_lora_adapter {lora_name: model, lora_path: output_dir}"
-  }),
-  model: Schema.optional(Text).annotations({
-    description: "The name the server lists the model under (placeholders allowed); default {output_dir} with command (vLLM's name for a served directory), {job_id} with lora"
-  }),
-  timeoutSeconds: withDefault(PositiveNumber, () => 1800).annotations({ description: "How long to wait for the model to be listed" }),
-  pollSeconds: withDefault(PositiveNumber, () => 5).annotations({ description: "Seconds between GET url/models" })
+  url: d(Text, "OpenAI-compatible base URL of the server, e.g. http://gpu-node-1:8000/v1"),
+  command: Schema.optional(
+    d(Text, "Starts (or reloads) the server on the checkpoint, run as a job of training.backend, e.g. vllm serve {output_dir} --port 8000")
+  ),
+  lora: withDefault(
+    d(Bool, "The server at url loads LoRA adapters by name: POST url/load_lora_adapter {lora_name: model, lora_path: output_dir}"),
+    () => false
+  ),
+  model: Schema.optional(
+    d(
+      Text,
+      "The name the server lists the model under (placeholders allowed); default {output_dir} with command (vLLM's name for a served directory), {job_id} with lora"
+    )
+  ),
+  timeoutSeconds: withDefault(d(PositiveNumber, "How long to wait for the model to be listed, in seconds"), () => 1800),
+  pollSeconds: withDefault(d(PositiveNumber, "Seconds between GET url/models"), () => 5)
 })
 export type ServeConfig = typeof ServeConfig.Type
 
@@ -147,84 +148,82 @@ export const servedSpec = (serve: ServeConfig): string => `openai:${serve.url}#$
 
 /** How one training stage runs: the command a local process, an sbatch script (slurm) or a Ray job entrypoint runs. */
 export const StageJob = Schema.Struct({
-  /**
-   * Shell command template; placeholders (shell-quoted) {base_model_path} {base_model_spec}
-   * {parent_version} {dataset} {dataset_format} {datasets_json} {output_dir} {job_id} {stage}
-   * {run_id} {round} (see @o1coder/training Placeholders). Any other {name} is an error.
-   */
-  command: Schema.optional(Text),
-  env: Schema.optional(Env),
-  /** Model spec of the produced version (same placeholders); default: openai:<serve.url>#<serve.model> when served, else the output directory. */
-  outputSpec: Schema.optional(Text),
-  /** Checkpoint of the produced version, the next job's {base_model_path} (same placeholders); default {output_dir}. */
-  checkpoint: Schema.optional(Text).annotations({
-    description: "Checkpoint (HF directory) of the produced version, the next training's {base_model_path}; default {output_dir}"
-  }),
-  serve: Schema.optional(ServeConfig).annotations({ description: "How the new checkpoint is served before the next round samples from it" })
+  command: Schema.optional(
+    d(
+      Text,
+      "Shell command template; placeholders (shell-quoted) {base_model_path} {base_model_spec} {parent_version} {dataset} " +
+        "{dataset_format} {datasets_json} {output_dir} {job_id} {stage} {run_id} {round}; any other {name} is an error"
+    )
+  ),
+  env: Schema.optional(d(Env, "Environment variables of the job")),
+  outputSpec: Schema.optional(
+    d(Text, "Model spec of the produced version (same placeholders); default openai:<serve.url>#<serve.model> when served, else the output directory")
+  ),
+  checkpoint: Schema.optional(
+    d(Text, "Checkpoint (HF directory) of the produced version, the next training's {base_model_path} (same placeholders); default {output_dir}")
+  ),
+  serve: Schema.optional(d(ServeConfig, "How the new checkpoint is served before the next round samples from it"))
 })
 export type StageJob = typeof StageJob.Type
 
 export const TrainingConfig = Schema.Struct({
-  backend: oneOf("local", "slurm", "ray"),
-  /** Where exports and job outputs go. */
-  workDir: withDefault(Text, () => ".o1coder/runs"),
-  /** Seconds between polls of a running job (a durable sleep). */
-  pollSeconds: withDefault(PositiveNumber, () => 30),
+  backend: d(oneOf("local", "slurm", "ray"), "Where training jobs run: local processes, sbatch on Slurm, or Ray Jobs"),
+  workDir: withDefault(d(Text, "Where exports and job outputs go (shared storage for slurm and ray)"), () => ".o1coder/runs"),
+  pollSeconds: withDefault(d(PositiveNumber, "Seconds between polls of a running job (a durable sleep)"), () => 30),
   stages: withDefault(
-    Schema.partial(
-      Schema.Struct({
-        sft: StageJob,
-        prm: StageJob,
-        dpo: StageJob,
-        grpo: StageJob,
-        "tcg-sft": StageJob,
-        "tcg-dpo": StageJob
-      })
+    d(
+      Schema.partial(
+        Schema.Struct({ sft: StageJob, prm: StageJob, dpo: StageJob, grpo: StageJob, "tcg-sft": StageJob, "tcg-dpo": StageJob })
+      ),
+      "How each training stage runs, by stage: sft, prm, dpo, grpo, tcg-sft, tcg-dpo"
     ),
     () => ({})
   ),
   slurm: Schema.optional(
-    Schema.Struct({
-      partition: Schema.optional(Text),
-      account: Schema.optional(Text),
-      gpus: Schema.optional(PositiveInt),
-      time: Schema.optional(Text),
-      cpus: Schema.optional(PositiveInt)
-    })
+    d(
+      Schema.Struct({
+        partition: Schema.optional(d(Text, "sbatch --partition")),
+        account: Schema.optional(d(Text, "sbatch --account")),
+        gpus: Schema.optional(d(PositiveInt, "GPUs per job (sbatch --gpus)")),
+        time: Schema.optional(d(Text, "Time limit per job, e.g. 12:00:00 (sbatch --time)")),
+        cpus: Schema.optional(d(PositiveInt, "CPUs per job (sbatch --cpus-per-task)"))
+      }),
+      "Slurm settings of every job (backend slurm)"
+    )
   ),
-  ray: Schema.optional(Schema.Struct({ address: Text }))
+  ray: Schema.optional(d(Schema.Struct({ address: d(Text, "The Ray dashboard's URL, e.g. http://ray-head:8265") }), "Ray settings (backend ray)"))
 })
 
 export const RoundPlan = Schema.Struct({
-  train: Schema.Array(TrainStage)
+  train: d(Schema.Array(TrainStage), "The stages the round trains, in order: sft, prm, dpo, grpo, tcg-sft, tcg-dpo")
 })
 
 export const RoundsConfig = Schema.Struct({
-  count: withDefault(PositiveInt, () => 2),
-  /**
-   * What round i (1-based, index i-1) trains; the last entry repeats. Default: round 1 follows the
-   * paper (SFT on D+, PRM), later rounds PRM and policy RL by iterative DPO.
-   */
-  plan: withDefault(Schema.Array(RoundPlan).pipe(Schema.minItems(1)).annotations({ message: expected("a non-empty list", false) }), () => [
+  count: withDefault(d(PositiveInt, "Self-play rounds"), () => 2),
+  plan: withDefault(
+    d(
+      Schema.Array(RoundPlan).pipe(Schema.minItems(1)).annotations({ message: expected("a non-empty list", false) }),
+      "What round i trains (entry i, the last one repeats); default: round 1 as the paper (SFT on D+, then the PRM), later rounds the PRM and policy RL by iterative DPO"
+    ),
+    () => [
     { train: ["sft", "prm"] as const },
     { train: ["prm", "dpo"] as const }
   ])
 })
 
 export const EvaluationConfig = Schema.Struct({
-  enabled: withDefault(Bool, () => true),
-  /** Samples per problem for pass@k. */
-  samples: withDefault(PositiveInt, () => 1)
+  enabled: withDefault(d(Bool, "Score each round's answers on the held-out tests (pass@1, ASPR)"), () => true),
+  samples: withDefault(d(PositiveInt, "Samples per problem for pass@k"), () => 1)
 })
 
 export const ConcurrencyConfig = Schema.Struct({
-  searches: withDefault(PositiveInt, () => 2),
-  tcg: withDefault(PositiveInt, () => 2)
+  searches: withDefault(d(PositiveInt, "Problems searched at once"), () => 2),
+  tcg: withDefault(d(PositiveInt, "Problems whose test suites are generated at once"), () => 2)
 })
 
 export const RunConfig = Schema.Struct({
-  name: Text,
-  seed: withDefault(Int, () => 1),
+  name: d(Text, "The run's name; its id is the name plus a hash of the whole configuration"),
+  seed: withDefault(d(Int, "Every sampling seed and random choice of the run derives from it"), () => 1),
   problems: ProblemsConfig,
   models: ModelsConfig,
   tests: withDefault(TestsConfig, () => Schema.decodeSync(TestsConfig)({})),

@@ -55,7 +55,7 @@ export const groups: ReadonlyArray<{ readonly title: string; readonly names: Rea
   { title: "Problems, tests and data", names: ["problems", "tcg", "export"] },
   { title: "Search, models and training", names: ["search", "tree", "models", "train", "versions"] },
   { title: "Evaluation and the sandbox", names: ["eval", "exec", "doctor"] },
-  { title: "The store", names: ["sql", "db"] }
+  { title: "The store", names: ["sql", "ui", "db"] }
 ]
 
 const load = async (loaders: Iterable<Load>) =>

@@ -386,7 +386,8 @@ export const init = Command.make(
     })
 ).pipe(
   Command.withDescription(
-    "Write a commented run configuration for a dataset and a training backend\n" +
+    "Write a commented run configuration\n" +
+      "For a dataset and a training backend. " +
       "Every field explained (docs/CONFIG.md is the reference). The default (demo, local, simulated policy) runs\n" +
       "offline as it is; a real policy trains with the shipped TRL recipes. Then: o1coder run --config o1coder.yaml.\n" +
       "For a cluster: --dataset mbpp --backend slurm --policy 'openai:http://HOST:8000/v1#MODEL'.\n\n" +

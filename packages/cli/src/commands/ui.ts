@@ -51,10 +51,13 @@ export const ui = Command.make("ui", { host, port }, ({ host, port }) =>
   })
 ).pipe(
   Command.withDescription(
-    "Serve a read-only web app over the store: runs with per-round charts, stages, datasets, jobs and model\n" +
-      "lineage; interactive search trees (click a node for its step, code and verdicts); problems and their\n" +
-      "generated suites. Pages of a run or search still going update by themselves. Prints its address and\n" +
-      "opens nothing. Example: o1coder demo && o1coder ui   (then open http://127.0.0.1:8751/)"
+    "Serve a read-only web app over the store\n" +
+      "Runs with per-round charts, stages, datasets, jobs and model lineage; interactive search trees (click a node\n" +
+      "for its step, code and verdicts); problems and their generated suites. Pages of a run or search still going\n" +
+      "update by themselves. Prints its address (http://127.0.0.1:8751/ by default) and opens nothing; after\n" +
+      "`o1coder demo` it shows the demo's store.\n\n" +
+      "Example:\n" +
+      "  o1coder ui --port 0"
   )
 )
 
