@@ -22,7 +22,7 @@ describe("llama round", () => {
     async () => {
       const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-llama-"))
       const spec = `llama:${model.path}`
-      const copy = { command: 'base={base_model}; mkdir -p {output_dir} && cp "${base#llama:}" {output_dir}/model.gguf', outputSpec: "llama:{output_dir}/model.gguf" }
+      const copy = { command: 'base={base_model_spec}; mkdir -p {output_dir} && cp "${base#llama:}" {output_dir}/model.gguf', outputSpec: "llama:{output_dir}/model.gguf" }
       const config = {
         name: "llama-round",
         problems: { dataset: "demo", file: demoProblemsPath(), split: "test", limit: 3 },
