@@ -16,7 +16,7 @@ SELECT s.id AS search_id, s.problem_id, s.run_id, s.round, s.status,
        s.elapsed_ms / 1000.0 AS seconds
 FROM searches s;
 
--- ASPR (DESIGN.md section 3): over the nodes on correct paths (ancestors of a terminal that
+-- ASPR (average sampling pass rate, our reading of the O1-Coder paper): over the nodes on correct paths (ancestors of a terminal that
 -- passes every test) whose children include code steps, the share of those code children that
 -- pass; averaged per search (= problem), then over the searches of a round.
 CREATE OR REPLACE VIEW aspr_by_search AS

@@ -1,5 +1,5 @@
 /**
- * ASPR (DESIGN.md section 3, our reading of the paper): over the nodes on correct paths (the
+ * ASPR (average sampling pass rate, our reading of the O1-Coder paper): over the nodes on correct paths (the
  * ancestors of a terminal that passes every test the search ran) whose children include code
  * steps, the share of those code children that pass; averaged per problem (search), then over
  * problems. The same definition as the `aspr_by_search` view, computed from a tree in memory.

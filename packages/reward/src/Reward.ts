@@ -2,7 +2,7 @@ import type { Execution } from "@o1coder/domain"
 import { Context, Layer, Schema } from "effect"
 
 /**
- * Settings of the paper's reward formulas (DESIGN.md section 3). Defaults follow the official
+ * Settings of the O1-Coder paper's reward formulas. Defaults follow the official
  * code: terminal reward = pass ratio (α = 0); RL aggregate with α(t) = max(0.1, 1 − 0.01·t), γ = 0.9.
  */
 export class RewardConfig extends Schema.Class<RewardConfig>("RewardConfig")({

@@ -1,5 +1,5 @@
 /**
- * Rewards of o1coder (DESIGN.md section 3).
+ * Rewards of o1coder (the O1-Coder paper's process and outcome rewards).
  *
  * - `Reward` (tag; `Reward.Default`, `Reward.layer(config)`): `terminal(execution)` gives
  *   `α·compile + (1−α)·pass_ratio` (α = `compileWeight`, 0 by default) with passed/total;

@@ -120,8 +120,7 @@ export const defaultSearchId = (input: Pick<SearchInput, "problem" | "suite" | "
   }).slice(0, 20)}`
 
 /**
- * MCTS over pseudocode steps (DESIGN.md section 3) with the tree in the store as its checkpoint
- * (section 4). `run` starts a search or continues it if its id is already stored; `resume`
+ * MCTS over pseudocode steps with the tree in the store as its checkpoint. `run` starts a search or continues it if its id is already stored; `resume`
  * continues a stored search by id. Both end with exactly the tree of an uninterrupted run when the
  * policy goes through the record/replay layer and the sandbox through the execution cache.
  */

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 
-/** Budgets and knobs of one search. Every default comes from DESIGN.md section 3. */
+/** Budgets and knobs of one search. Every default follows the O1-Coder paper's search settings. */
 export class SearchConfig extends Schema.Class<SearchConfig>("SearchConfig")({
   /** Iterations (selection, expansion, simulation, backup), each ending in one terminal reward. */
   rollouts: Schema.optionalWith(Schema.Number, { default: () => 15 }),

@@ -1,5 +1,5 @@
 /**
- * MCTS over pseudocode steps (DESIGN.md sections 3 and 4).
+ * MCTS over pseudocode steps, with the tree stored as its checkpoint.
  *
  * Usage (layers: `Search.Default` needs `Sandbox` (with the execution cache), `Reward`, and a SqlClient):
  *

@@ -1,5 +1,5 @@
 /**
- * @o1coder/selfplay: the self-play loop (DESIGN.md sections 1 and 4) as a durable workflow.
+ * @o1coder/selfplay: the self-play loop (generate tests, search, export, train, serve) as a durable workflow.
  *
  *   RunConfig   the run configuration Schema (JSON/YAML), errors naming the bad field; `runIdFor`
  *   SelfPlay    the workflow (@effect/workflow on @effect/cluster's single-node SQL runner),

@@ -1,5 +1,5 @@
 /**
- * @o1coder/tcg: test-case generation (DESIGN.md section 1 step 2).
+ * @o1coder/tcg: test-case generation (step 2 of a self-play round).
  *
  * Main entry: the `TestGen` service (needs `Sandbox` and `SuitesRepo`; optionally `MutantSource`
  * for mutation scores and reduction):

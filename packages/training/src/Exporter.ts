@@ -96,7 +96,7 @@ const filtersOf = (kind: ExportKind, format: string, o: ExportOptions) => {
 }
 
 /**
- * Writes training files from stored search trees (DESIGN.md section 1 step 4, section 6) and
+ * Writes training files from stored search trees (step 4 of a self-play round; shapes in Records.ts) and
  * records each in `datasets` with its sha256 and row count. Trees are read one search at a time
  * and records are streamed to disk, so memory is bounded by the largest tree, not the dataset.
  * The same trees and options give a byte-identical file.

@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 
 /**
- * The record shapes real trainers read (DESIGN.md section 6). Every exported record is
+ * The record shapes real trainers read (SFT chat, DPO preference pairs, PRM steps, RL prompts). Every exported record is
  * validated against one of these before it is written.
  */
 export const ChatMessage = Schema.Struct({

@@ -50,7 +50,7 @@ export const versionIdOf = (jobId: string): string => `mv-${jobId.replace(/^job-
 const decodeSpec = Schema.decodeUnknown(JobSpec)
 
 /**
- * Training dispatch (DESIGN.md section 1 step 5): submit, status, logs, cancel and wait, over
+ * Training dispatch (step 5 of a self-play round): submit, status, logs, cancel and wait, over
  * local, Slurm and Ray backends. Job ids are derived from the work (see `jobIdOf`); submitting
  * the same work again attaches to the existing job. Status changes are stored in
  * `training_jobs`; a succeeded job registers its output once in `model_versions`, with its
