@@ -1,33 +1,13 @@
 import { FetchHttpClient, HttpApiClient, HttpServer } from "@effect/platform"
 import { expect, layer } from "@effect/vitest"
 import type * as SqlClient from "@effect/sql/SqlClient"
-import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
-import { EvaluationsRepo } from "@o1coder/store/EvaluationsRepo"
-import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
-import { JobsRepo } from "@o1coder/store/JobsRepo"
-import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
-import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { RunsRepo } from "@o1coder/store/RunsRepo"
-import { SearchRepo } from "@o1coder/store/SearchRepo"
-import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import * as TestDatabase from "@o1coder/store/TestDatabase"
 import { Effect, Layer } from "effect"
 import { UiApi } from "../src/Api.ts"
 import * as UiServer from "../src/UiServer.ts"
 import { Views } from "../src/Views.ts"
-import { FAILING_CODE, HELD_OUT_SECRET, PASSING_CODE, PROBLEM, RUN, SEARCH, seed } from "./fixtures.ts"
-
-export const repositories = Layer.mergeAll(
-  RunsRepo.Default,
-  SearchRepo.Default,
-  ProblemsRepo.Default,
-  SuitesRepo.Default,
-  ExecutionsRepo.Default,
-  DatasetsRepo.Default,
-  JobsRepo.Default,
-  ModelVersionsRepo.Default,
-  EvaluationsRepo.Default
-)
+import { FAILING_CODE, HELD_OUT_SECRET, PASSING_CODE, PROBLEM, repositories, RUN, SEARCH, seed } from "./fixtures.ts"
 
 /** The UI server over a seeded store, on a free port; the tests talk to it over real HTTP. */
 const serverOn = (db: Layer.Layer<SqlClient.SqlClient, unknown>) =>

@@ -8,7 +8,20 @@ import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { RunsRepo } from "@o1coder/store/RunsRepo"
 import { type NodeRow, SearchRepo } from "@o1coder/store/SearchRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
+
+/** Every repository the UI's Views read. */
+export const repositories = Layer.mergeAll(
+  RunsRepo.Default,
+  SearchRepo.Default,
+  ProblemsRepo.Default,
+  SuitesRepo.Default,
+  ExecutionsRepo.Default,
+  DatasetsRepo.Default,
+  JobsRepo.Default,
+  ModelVersionsRepo.Default,
+  EvaluationsRepo.Default
+)
 
 /**
  * A small self-play run written through the repositories, as the workflow writes one: a problem
@@ -133,7 +146,8 @@ export const seed = Effect.gen(function* () {
 
 /**
  * A deterministic tree of `size` nodes for drawing tests: width-3 expansions breadth-first, code
- * terminals at depth 4 (every fifth one passing), values spread over [0, 1].
+ * terminals at depth 8 and every seventh node before (every fifth terminal passing), values spread
+ * over [0, 1].
  */
 export const syntheticTree = (searchId: string, size: number): { readonly root: NodeRow; readonly rest: ReadonlyArray<NodeRow> } => {
   const root = node(searchId, 0, { parentId: null, depth: 0, visits: size, valueSum: size * 0.5 })
@@ -144,7 +158,7 @@ export const syntheticTree = (searchId: string, size: number): { readonly root: 
     const parent = frontier.shift()!
     for (let k = 0; k < 3 && seq < size; k++, seq++) {
       const depth = parent.depth + 1
-      const terminal = depth >= 4 || seq % 7 === 0
+      const terminal = depth >= 8 || seq % 7 === 0
       const passing = terminal && seq % 5 === 0
       const visits = Math.max(0, Math.floor(size / 3 ** depth) - k)
       const value = ((seq * 37) % 101) / 100
@@ -179,5 +193,6 @@ export const writeSyntheticSearch = (searchId: string, problemId: string, size: 
     const progress = { rolloutsDone: size, tokens: 0, modelCalls: 0, executions: 0, elapsedMs: 0, bestNodeId: answer?.id ?? null }
     yield* searches.checkpoint({ searchId, newNodes: rest, updated: [], progress })
     yield* searches.finish(searchId, "completed", progress)
-    return { nodes: rest.length + 1, answer: answer?.id }
+    if (rest.length + 1 !== size) return yield* Effect.dieMessage(`the synthetic tree has ${rest.length + 1} nodes, not ${size}`)
+    return { nodes: size, answer: answer?.id }
   })
