@@ -18,6 +18,8 @@ export interface CliResult {
 export interface CliOptions {
   readonly cwd?: string | undefined
   readonly env?: Record<string, string> | undefined
+  /** Its own process group (a test can then signal the group, as a terminal's Ctrl-C does). */
+  readonly detached?: boolean | undefined
   /** Called with each stderr line as it arrives (stage markers). */
   readonly onStderrLine?: ((line: string, child: ChildProcess) => void) | undefined
 }
@@ -26,7 +28,8 @@ export const startCli = (args: ReadonlyArray<string>, options: CliOptions = {}) 
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false
   })
   let stdout = ""
   let stderr = ""

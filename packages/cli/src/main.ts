@@ -4,6 +4,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Array, Cause, Console, Effect } from "effect"
 import { groups, loadAll, loadFor, registry } from "./commands/index.ts"
 import { describeCommand, renderCommandHelp, renderRootHelp, type CommandHelp, type GlobalOption } from "./Help.ts"
+import { ExitCode, exitCodeOf } from "./ExitCodes.ts"
 import { TableLayout } from "./Output.ts"
 import { colourAllowed, plainConsole } from "./Terminal.ts"
 
@@ -84,13 +85,14 @@ const report = (cause: Cause.Cause<unknown>) =>
   Effect.gen(function* () {
     const error = Cause.squash(cause)
     if (ValidationError.isValidationError(error)) {
-      process.exitCode = 2 // @effect/cli has already printed the usage problem
+      process.exitCode = ExitCode.usage // @effect/cli has already printed the usage problem
       return
     }
-    process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1
+    const tagged = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
+    process.exitCode =
+      tagged === "DatabaseUnreachable" ? ExitCode.databaseUnreachable : process.exitCode && process.exitCode !== 0 ? process.exitCode : ExitCode.failed
     const message = error instanceof Error ? error.message : String(error)
-    const tag = typeof error === "object" && error !== null && "_tag" in error ? `${String(error._tag)}: ` : ""
-    yield* Console.error(`error: ${tag}${message}`)
+    yield* Console.error(`error: ${tagged === "" ? "" : `${tagged}: `}${message}`)
     if (process.env.O1CODER_DEBUG === "1") yield* Console.error(Cause.pretty(cause))
   })
 
@@ -108,10 +110,16 @@ if (help !== undefined) {
     : Command.run(base, info)(argv)
   const width = wide ? undefined : process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80
   program.pipe(
-    Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : report(cause))),
+    // An interrupted command (a run stopped by Ctrl-C is resumable) must not look finished to a script.
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.sync(() => void (process.exitCode = ExitCode.interrupted)) : report(cause)
+    ),
     Effect.provideService(TableLayout, { width }),
     (effect) => (colourAllowed() ? effect : Effect.flatMap(Effect.console, (c) => Effect.withConsole(effect, plainConsole(c)))),
     Effect.provide(NodeContext.layer),
-    NodeRuntime.runMain({ disableErrorReporting: true })
+    NodeRuntime.runMain({
+      disableErrorReporting: true,
+      teardown: (exit, onExit) => onExit(exitCodeOf(exit, process.exitCode === undefined ? undefined : Number(process.exitCode)))
+    })
   )
 }

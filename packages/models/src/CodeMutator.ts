@@ -1,6 +1,6 @@
 import { Effect, Schema } from "effect"
-import * as ChildProcess from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { runHelper } from "./PythonHelper.ts"
 
 /**
  * Python `ast`-based code tools, run as a trusted helper script with plain Python (it only parses
@@ -61,26 +61,15 @@ const OutlineReply = Schema.Struct({
 
 /** Runs the trusted helper script once with a JSON request on stdin. */
 export const runCodeTools = (request: unknown): Effect.Effect<unknown, CodeToolsError> =>
-  Effect.async<unknown, CodeToolsError>((resume, signal) => {
-    const child = ChildProcess.spawn(trustedPython(), ["-I", CODE_TOOLS_SCRIPT], { stdio: ["pipe", "pipe", "pipe"], signal })
-    const out: Array<Buffer> = []
-    const err: Array<Buffer> = []
-    child.stdout.on("data", (c: Buffer) => out.push(c))
-    child.stderr.on("data", (c: Buffer) => err.push(c))
-    child.on("error", (e) => resume(Effect.fail(new CodeToolsError({ reason: `cannot run ${trustedPython()}: ${e.message}` }))))
-    child.on("close", (code) => {
-      if (code !== 0) {
-        resume(Effect.fail(new CodeToolsError({ reason: `code_tools.py exited ${code}: ${Buffer.concat(err).toString().slice(-500)}` })))
-        return
-      }
-      try {
-        resume(Effect.succeed(JSON.parse(Buffer.concat(out).toString("utf8"))))
-      } catch (e) {
-        resume(Effect.fail(new CodeToolsError({ reason: `code_tools.py replied with malformed JSON: ${e}` })))
-      }
-    })
-    child.stdin.end(JSON.stringify(request))
-  })
+  runHelper(trustedPython(), ["-I", CODE_TOOLS_SCRIPT], JSON.stringify(request), { name: "code_tools.py" }).pipe(
+    Effect.mapError((reason) => new CodeToolsError({ reason })),
+    Effect.flatMap((text) =>
+      Effect.try({
+        try: (): unknown => JSON.parse(text),
+        catch: (e) => new CodeToolsError({ reason: `code_tools.py replied with malformed JSON: ${e}` })
+      })
+    )
+  )
 
 /**
  * Mutants of each program: comparison, arithmetic and boolean operator swaps, off-by-one integer

@@ -1,10 +1,10 @@
 import type { Problem } from "@o1coder/domain"
 import { Effect, Schema } from "effect"
-import * as ChildProcess from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { trustedPython } from "./CodeMutator.ts"
 import type { ChatMessage, LanguageModelService, SamplingOptions } from "./LanguageModel.ts"
 import { ModelError } from "./LanguageModel.ts"
+import { runHelper } from "./PythonHelper.ts"
 import { chatPrompt, draws, finishText, problemLookup } from "./Simulated.ts"
 
 /**
@@ -40,18 +40,7 @@ type LabelledCase = typeof LabelledCase.Type
 const LabelReply = Schema.Struct({ cases: Schema.Array(LabelledCase), error: Schema.optional(Schema.String) })
 
 const runLabeller = (request: unknown): Effect.Effect<typeof LabelReply.Type, string> =>
-  Effect.async<string, string>((resume, signal) => {
-    const child = ChildProcess.spawn(trustedPython(), ["-I", LABEL_SCRIPT], { stdio: ["pipe", "pipe", "pipe"], signal, timeout: 60_000 })
-    const out: Array<Buffer> = []
-    const err: Array<Buffer> = []
-    child.stdout.on("data", (c: Buffer) => out.push(c))
-    child.stderr.on("data", (c: Buffer) => err.push(c))
-    child.on("error", (e) => resume(Effect.fail(`cannot run ${trustedPython()}: ${e.message}`)))
-    child.on("close", (code) =>
-      resume(code === 0 ? Effect.succeed(Buffer.concat(out).toString("utf8")) : Effect.fail(`label_cases.py exited ${code}: ${Buffer.concat(err).toString().slice(-300)}`))
-    )
-    child.stdin.end(JSON.stringify(request))
-  }).pipe(
+  runHelper(trustedPython(), ["-I", LABEL_SCRIPT], JSON.stringify(request), { name: "label_cases.py", timeoutMs: 60_000 }).pipe(
     Effect.flatMap((text) => Schema.decodeUnknown(Schema.parseJson(LabelReply))(text).pipe(Effect.mapError((e) => e.message)))
   )
 

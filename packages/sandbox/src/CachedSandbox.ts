@@ -1,6 +1,6 @@
 import { Execution, hashOf, sha256, Test } from "@o1coder/domain"
 import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
-import { Deferred, Effect, Exit, Layer, Option, Schema } from "effect"
+import { Deferred, Effect, Layer, Option, Schema } from "effect"
 import { Limits, type RunRequest, Sandbox, SandboxError } from "./Sandbox.ts"
 
 /**
@@ -53,42 +53,39 @@ export const make = Effect.gen(function* () {
   const run = (request: RunRequest): Effect.Effect<Execution, SandboxError> =>
     Effect.gen(function* () {
       const { codeHash, key, suiteHash } = executionKey(request)
-      const log = (hit: boolean) =>
-        Effect.mapError(
-          repo.log({
-            key,
-            purpose: request.purpose ?? "other",
-            cached: hit,
-            runId: request.context?.runId,
-            searchId: request.context?.searchId,
-            problemId: request.context?.problemId
-          }),
-          storeError
-        )
+      const logEntry = (hit: boolean) => ({
+        key,
+        purpose: request.purpose ?? "other",
+        cached: hit,
+        runId: request.context?.runId,
+        searchId: request.context?.searchId,
+        problemId: request.context?.problemId
+      })
       const { deferred, owner } = yield* claim(key)
       if (!owner) {
         const shared = yield* Deferred.await(deferred)
-        yield* log(true)
+        yield* Effect.mapError(repo.log(logEntry(true)), storeError)
         return shared
       }
-      const { execution, hit } = yield* Effect.gen(function* () {
+      return yield* Effect.gen(function* () {
         const cached = yield* Effect.mapError(repo.get(key), storeError)
-        if (Option.isSome(cached)) return { execution: cached.value, hit: true }
-        const execution = yield* inner.run(request)
-        if (!execution.verdicts.some((v) => v.status === "killed")) {
-          yield* Effect.mapError(repo.put({ key, codeHash, suiteHash, execution }), storeError)
+        if (Option.isSome(cached)) {
+          yield* Effect.mapError(repo.log(logEntry(true)), storeError)
+          return cached.value
         }
-        return { execution, hit: false }
+        const execution = yield* inner.run(request)
+        // The result and its log row in one transaction: a kill between them cannot lose the row.
+        const cacheable = !execution.verdicts.some((v) => v.status === "killed")
+        yield* Effect.mapError(repo.record(cacheable ? { key, codeHash, suiteHash, execution } : undefined, logEntry(false)), storeError)
+        return execution
       }).pipe(
         Effect.onExit((exit) =>
           Effect.zipRight(
             Effect.sync(() => inFlight.delete(key)),
-            Deferred.done(deferred, Exit.map(exit, (r) => r.execution))
+            Deferred.done(deferred, exit)
           )
         )
       )
-      yield* log(hit)
-      return execution
     }).pipe(Effect.withSpan("CachedSandbox.run", { attributes: { purpose: request.purpose ?? "other" } }))
 
   return Sandbox.of({ run, call: inner.call, info: inner.info })

@@ -25,7 +25,9 @@ export interface Worker {
 export class WorkerLost extends Schema.TaggedError<WorkerLost>()("WorkerLost", {
   reason: Schema.String,
   /** Killed by the watchdog because this very request ran too long. */
-  watchdog: Schema.Boolean
+  watchdog: Schema.Boolean,
+  /** Died from SIGINT or SIGTERM from outside (Ctrl-C reaches the whole process group). */
+  signalled: Schema.optionalWith(Schema.Boolean, { default: () => false })
 }) {}
 
 const PACKAGE_PYTHON = NodePath.join(NodePath.dirname(new URL(import.meta.url).pathname), "python")
@@ -111,6 +113,7 @@ export const make = (plan: IsolationPlan, index: number, memoryBytes: number): E
     const state = yield* Ref.make<State>({ alive: true, pending: [], watchdogFor: undefined })
     const ready = yield* Deferred.make<void, SandboxError>()
     const exited = yield* Deferred.make<string>()
+    let signalled = false
     const lines = yield* Queue.unbounded<string | { readonly overflow: true }>()
     const nextId = yield* Ref.make(1)
     const jobs = yield* Ref.make(0)
@@ -131,7 +134,10 @@ export const make = (plan: IsolationPlan, index: number, memoryBytes: number): E
         child.stderr!.setEncoding("utf8")
         child.stderr!.on("data", (chunk: string) => (stderrTail = (stderrTail + chunk).slice(-2000)))
         child.stdin!.on("error", () => {})
-        child.on("exit", (code, signal) => Deferred.unsafeDone(exited, Exit.succeed(`exited (${signal ?? code})`)))
+        child.on("exit", (code, signal) => {
+          signalled = signal === "SIGINT" || signal === "SIGTERM" || code === 130 || code === 143
+          Deferred.unsafeDone(exited, Exit.succeed(`exited (${signal ?? code})`))
+        })
         child.on("error", (e) => Deferred.unsafeDone(exited, Exit.succeed(`failed to start: ${e.message}`)))
         return child
       }),
@@ -207,7 +213,7 @@ export const make = (plan: IsolationPlan, index: number, memoryBytes: number): E
         for (const p of last.pending) {
           yield* disarm(p)
           const watchdog = p.id === last.watchdogFor
-          yield* Deferred.fail(p.done, new WorkerLost({ reason: watchdog ? `watchdog: ${why}` : why, watchdog }))
+          yield* Deferred.fail(p.done, new WorkerLost({ reason: watchdog ? `watchdog: ${why}` : why, watchdog, signalled: signalled && !watchdog }))
         }
         killMembers(cgroups)
       })

@@ -12,7 +12,7 @@ import type { Worker, WorkerLost } from "./Worker.ts"
  */
 export type Outcome =
   | { readonly _tag: "reply"; readonly reply: WireReply }
-  | { readonly _tag: "lost"; readonly reason: string; readonly watchdog: boolean }
+  | { readonly _tag: "lost"; readonly reason: string; readonly watchdog: boolean; readonly signalled: boolean }
 
 export interface WorkerPool {
   readonly exec: (job: WireJob, watchdogMs: number) => Effect.Effect<Outcome, SandboxError>
@@ -88,14 +88,18 @@ export const make = (options: {
         (i) =>
           Effect.flatMap(ensure(i), (w) => w.request(job, watchdogMs)).pipe(
             Effect.map((reply): Outcome => ({ _tag: "reply", reply })),
-            Effect.catchTag("WorkerLost", (e: WorkerLost) => Effect.succeed<Outcome>({ _tag: "lost", reason: e.reason, watchdog: e.watchdog }))
+            Effect.catchTag("WorkerLost", (e: WorkerLost) => Effect.succeed<Outcome>({ _tag: "lost", reason: e.reason, watchdog: e.watchdog, signalled: e.signalled }))
           ),
         release
       )
 
+    // A worker killed by SIGINT/SIGTERM from outside: Ctrl-C reached the process group, and this
+    // process is interrupted a moment later; retrying at once would pay the execution twice.
     const exec = (job: WireJob, watchdogMs: number) =>
       Effect.flatMap(attempt(job, watchdogMs), (first) =>
-        first._tag === "lost" && !first.watchdog ? attempt(job, watchdogMs) : Effect.succeed(first)
+        first._tag === "lost" && !first.watchdog
+          ? Effect.zipRight(first.signalled ? Effect.sleep("3 seconds") : Effect.void, attempt(job, watchdogMs))
+          : Effect.succeed(first)
       )
 
     // Warm every worker now: start-up failures surface here, and the first jobs do not pay for them.

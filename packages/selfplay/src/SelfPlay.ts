@@ -173,6 +173,8 @@ export const execute = (runId: string) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
     const run = yield* repo.get(runId)
+    // A completed run is left as it is (its journal would replay without marking it completed again).
+    if (run.status === "completed") return
     const attempt = run.status === "failed" ? yield* repo.nextAttempt(runId) : yield* repo.attempt(runId)
     yield* repo.setStatus(runId, "running")
     yield* SelfPlayWorkflow.execute({ runId, attempt }).pipe(

@@ -87,6 +87,12 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
         problem_id: entry.problemId ?? null
       })}`.pipe(Effect.asVoid, Effect.withSpan("ExecutionsRepo.log"))
 
+    /** An executed request: its result (when it may be cached) and its log row, both or neither. */
+    const record = (entry: CachedExecution | undefined, logEntry: ExecutionLogEntry): Effect.Effect<void, SqlError> =>
+      (entry === undefined ? log(logEntry) : sql.withTransaction(Effect.zipRight(put(entry), log(logEntry)))).pipe(
+        Effect.withSpan("ExecutionsRepo.record")
+      )
+
     const where = (f: LogFilter) =>
       sql.and([
         ...(f.purpose !== undefined ? [sql`purpose = ${f.purpose}`] : []),
@@ -115,6 +121,6 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
         Effect.flatMap(firstExecution)
       )
 
-    return { get, put, log, countLog, size, ofSearchCode } as const
+    return { get, put, log, record, countLog, size, ofSearchCode } as const
   })
 }) {}

@@ -1,0 +1,21 @@
+import { Cause, Exit } from "effect"
+
+/**
+ * What a script can rely on (README "Exit codes"): 0 only when the command finished its work (a run
+ * completed), 1 for a failure, 2 for a usage error, 75 when the database stayed unreachable past
+ * its limit (the run is interrupted and resumable), 130 when a signal (Ctrl-C, SIGTERM)
+ * interrupted the command (a run is left resumable).
+ */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  databaseUnreachable: 75,
+  interrupted: 130
+} as const
+
+/** The process exit code for the program's exit; `reported` is the code set while reporting an error. */
+export const exitCodeOf = (exit: Exit.Exit<unknown, unknown>, reported: number | undefined): number => {
+  if (Exit.isFailure(exit)) return Cause.isInterruptedOnly(exit.cause) ? ExitCode.interrupted : reported || ExitCode.failed
+  return reported ?? ExitCode.ok
+}
