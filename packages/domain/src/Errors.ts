@@ -17,10 +17,16 @@ export class InputError extends Schema.TaggedError<InputError>()("InputError", {
 
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   what: Schema.String,
-  id: Schema.String
+  id: Schema.String,
+  /** What does exist (e.g. the runs in the store), for the message; absent when not looked up. */
+  known: Schema.optional(Schema.Array(Schema.String))
 }) {
   override get message(): string {
-    return `${this.what} not found: ${this.id}`
+    const base = `${this.what} not found: ${this.id}`
+    if (this.known === undefined) return base
+    if (this.known.length === 0) return `${base} (the store has none)`
+    const shown = this.known.slice(0, 12).join(", ")
+    return `${base}; the store has: ${shown}${this.known.length > 12 ? `, and ${this.known.length - 12} more` : ""}`
   }
 }
 

@@ -19,13 +19,24 @@ export class ModelVersion extends Schema.Class<ModelVersion>("ModelVersion")({
 }) {}
 
 export const RunStatus = Schema.Literal("running", "completed", "failed", "interrupted")
+
+/** The process that drives a run: recorded when it takes the run, so others can tell if it is alive. */
+export class RunOwner extends Schema.Class<RunOwner>("RunOwner")({
+  host: Schema.String,
+  pid: Schema.Number,
+  startedAt: Schema.DateFromSelf
+}) {}
+
 export class Run extends Schema.Class<Run>("Run")({
   id: RunId,
   name: Schema.String,
   config: Schema.Unknown,
   status: RunStatus,
   createdAt: Schema.DateFromSelf,
-  updatedAt: Schema.DateFromSelf
+  updatedAt: Schema.DateFromSelf,
+  owner: Schema.optionalWith(Schema.NullOr(RunOwner), { default: () => null }),
+  /** Seconds since the owner's last heartbeat, by the database's clock (null: never beat). */
+  heartbeatAgeSeconds: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null })
 }) {}
 
 export class Round extends Schema.Class<Round>("Round")({

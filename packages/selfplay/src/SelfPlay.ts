@@ -5,6 +5,7 @@ import { Activity, DurableClock, Workflow } from "@effect/workflow"
 import { RunsRepo } from "@o1coder/store/RunsRepo"
 import { Cause, Effect, Layer, Schema } from "effect"
 import { decodeConfig, planFor, stageDataset, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
+import { liveness, own, RunBusy } from "./RunOwner.ts"
 import { emit, JobState, Prepared, StageError, Stages, type RoundContext, type Versions } from "./Stages.ts"
 
 /**
@@ -173,12 +174,15 @@ export const execute = (runId: string) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
     const run = yield* repo.get(runId)
-    // A completed run is left as it is (its journal would replay without marking it completed again).
+    // A completed run stays as it is (its report is final); a live owner keeps its run.
     if (run.status === "completed") return
+    const alive = run.status === "running" ? liveness(run) : undefined
+    if (alive?.alive === true) return yield* new RunBusy({ runId, owner: alive.owner })
     const attempt = run.status === "failed" ? yield* repo.nextAttempt(runId) : yield* repo.attempt(runId)
+    yield* own(runId)
     yield* repo.setStatus(runId, "running")
     yield* SelfPlayWorkflow.execute({ runId, attempt }).pipe(
       Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : repo.setStatus(runId, "failed"))),
       Effect.onInterrupt(() => repo.setStatus(runId, "interrupted").pipe(Effect.ignore))
     )
-  })
+  }).pipe(Effect.scoped)

@@ -46,6 +46,19 @@ const scenario = (db: Database.DatabaseTarget) =>
     expect(first.calls.get("r2/train/dpo")).toBe(1)
     expect(first.calls.has("r2/train/sft")).toBe(false)
 
+    // A completed run is left as it is: nothing runs, its status and last update stay.
+    const idle = makeFakeStages()
+    yield* Effect.gen(function* () {
+      const repo = yield* RunsRepo
+      const before = yield* repo.get(runId)
+      yield* SelfPlay.execute(runId)
+      const after = yield* repo.get(runId)
+      expect([after.status, after.updatedAt.getTime()]).toEqual(["completed", before.updatedAt.getTime()])
+      // As if the first process died before it could write `completed`: the next one replays the journal.
+      yield* repo.setStatus(runId, "interrupted")
+    }).pipe(Effect.provide(stack(db, idle)))
+    expect(idle.calls.size).toBe(0)
+
     const second = makeFakeStages()
     yield* SelfPlay.execute(runId).pipe(Effect.provide(stack(db, second)))
     expect(second.calls.size).toBe(0)

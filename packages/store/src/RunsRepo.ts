@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { NotFound, Round, Run, RunStatus } from "@o1coder/domain"
+import { NotFound, Round, Run, RunOwner, RunStatus } from "@o1coder/domain"
 import { Effect, ParseResult, Schema } from "effect"
 
 const RunRow = Schema.Struct({
@@ -9,8 +9,15 @@ const RunRow = Schema.Struct({
   config: Schema.Unknown,
   status: RunStatus,
   created_at: Schema.DateFromSelf,
-  updated_at: Schema.DateFromSelf
+  updated_at: Schema.DateFromSelf,
+  owner_host: Schema.NullOr(Schema.String),
+  owner_pid: Schema.NullOr(Schema.Number),
+  owner_started_at: Schema.NullOr(Schema.DateFromSelf),
+  heartbeat_age: Schema.NullOr(Schema.Number)
 })
+
+/** The columns of a run, with the heartbeat's age measured by the database's own clock. */
+const runColumns = "*, extract(epoch from (now() - heartbeat_at))::float as heartbeat_age"
 
 const RoundRow = Schema.Struct({
   run_id: Schema.String,
@@ -28,7 +35,12 @@ const toRun = (r: typeof RunRow.Type) =>
     config: r.config,
     status: r.status,
     createdAt: r.created_at,
-    updatedAt: r.updated_at
+    updatedAt: r.updated_at,
+    owner:
+      r.owner_host !== null && r.owner_pid !== null && r.owner_started_at !== null
+        ? new RunOwner({ host: r.owner_host, pid: r.owner_pid, startedAt: r.owner_started_at })
+        : null,
+    heartbeatAgeSeconds: r.heartbeat_age
   })
 
 const toRound = (r: typeof RoundRow.Type) =>
@@ -92,7 +104,7 @@ export class RunsRepo extends Effect.Service<RunsRepo>()("o1coder/RunsRepo", {
       )
 
     const find = (id: string): Effect.Effect<Run | undefined, SqlError | ParseResult.ParseError> =>
-      sql`select * from runs where id = ${id}`.pipe(
+      sql`select ${sql.literal(runColumns)} from runs where id = ${id}`.pipe(
         Effect.flatMap((rows) =>
           rows.length === 0
             ? Effect.succeed(undefined)
@@ -103,9 +115,34 @@ export class RunsRepo extends Effect.Service<RunsRepo>()("o1coder/RunsRepo", {
     const get = (id: string): Effect.Effect<Run, NotFound | SqlError | ParseResult.ParseError> =>
       Effect.flatMap(find(id), (run) => (run === undefined ? Effect.fail(new NotFound({ what: "run", id })) : Effect.succeed(run)))
 
+    /** The runs as `id (name)`, latest first: what a NotFound names. */
+    const known = () =>
+      sql<{ id: string; name: string }>`select id, name from runs order by updated_at desc, id`.pipe(
+        Effect.map((rows) => rows.map((r) => (r.id === r.name ? r.id : `${r.id} (${r.name})`)))
+      )
+
+    /** A run by id, else the latest run of that name; NotFound lists the runs that exist. */
+    const resolve = (ref: string): Effect.Effect<Run, NotFound | SqlError | ParseResult.ParseError> =>
+      Effect.gen(function* () {
+        const byId = yield* find(ref)
+        if (byId !== undefined) return byId
+        const named = yield* sql<{ id: string }>`select id from runs where name = ${ref} order by updated_at desc, created_at desc limit 1`
+        if (named.length > 0) return yield* get(named[0]!.id)
+        return yield* new NotFound({ what: "run", id: ref, known: yield* known() })
+      }).pipe(Effect.withSpan("RunsRepo.resolve", { attributes: { ref } }))
+
+    /** Fails with NotFound (naming the rounds there are) unless the run has round `round`. */
+    const requireRound = (runId: string, round: number) =>
+      Effect.gen(function* () {
+        const rows = yield* sql<{ round: number }>`select round::int as round from rounds where run_id = ${runId} order by round`
+        if (!rows.some((r) => r.round === round)) {
+          return yield* new NotFound({ what: `round of run ${runId}`, id: String(round), known: rows.map((r) => String(r.round)) })
+        }
+      })
+
     /** Runs, newest first. */
     const list = (): Effect.Effect<ReadonlyArray<Run>, SqlError | ParseResult.ParseError> =>
-      sql`select * from runs order by created_at desc, id`.pipe(
+      sql`select ${sql.literal(runColumns)} from runs order by created_at desc, id`.pipe(
         Effect.flatMap(Effect.forEach((row) => Effect.flatMap(Schema.decodeUnknown(RunRow)(row), toRun)))
       )
 
@@ -126,6 +163,17 @@ export class RunsRepo extends Effect.Service<RunsRepo>()("o1coder/RunsRepo", {
 
     const setStatus = (id: string, status: typeof RunStatus.Type) =>
       sql`update runs set status = ${status}, updated_at = now() where id = ${id}`.pipe(Effect.asVoid)
+
+    /** Records `owner` as the process driving the run, with a first heartbeat. */
+    const claim = (id: string, owner: RunOwner) =>
+      sql`update runs set owner_host = ${owner.host}, owner_pid = ${owner.pid},
+            owner_started_at = ${owner.startedAt}, heartbeat_at = now()
+          where id = ${id}`.pipe(Effect.asVoid, Effect.withSpan("RunsRepo.claim", { attributes: { id, pid: owner.pid } }))
+
+    /** The owner is still alive (only its own heartbeats count: a newer owner's claim wins). */
+    const heartbeat = (id: string, owner: RunOwner) =>
+      sql`update runs set heartbeat_at = now()
+          where id = ${id} and owner_host = ${owner.host} and owner_pid = ${owner.pid}`.pipe(Effect.asVoid)
 
     /** Records that `round` is at `stage` (creating the row on first sight). */
     const setStage = (runId: string, round: number, stage: string, policyVersion?: string) =>
@@ -190,6 +238,6 @@ export class RunsRepo extends Effect.Service<RunsRepo>()("o1coder/RunsRepo", {
         Effect.withSpan("RunsRepo.report", { attributes: { runId } })
       )
 
-    return { create, find, get, list, latest, attempt, nextAttempt, setStatus, setStage, finishRound, rounds, report } as const
+    return { create, find, get, resolve, requireRound, list, latest, attempt, nextAttempt, setStatus, claim, heartbeat, setStage, finishRound, rounds, report } as const
   })
 }) {}

@@ -7,6 +7,7 @@ import { exampleYaml, KNOWN_DATASETS } from "@o1coder/selfplay/ExampleConfig"
 import { ConfigError, encodeConfig, loadConfig, parseConfigText, runIdFor, type RunConfig } from "@o1coder/selfplay/RunConfig"
 import * as SelfPlay from "@o1coder/selfplay/SelfPlay"
 import * as Demo from "@o1coder/selfplay/Demo"
+import { shownStatus } from "@o1coder/selfplay/RunOwner"
 import type { SelfPlayEvent } from "@o1coder/selfplay/Stages"
 import { Cause, Console, Effect, Exit, Layer, Option, type Scope } from "effect"
 import * as NodeFs from "node:fs"
@@ -73,15 +74,20 @@ const eventsLayer = Layer.unwrapEffect(
   )
 )
 
-/** The stages of a run with this configuration (reward weights and trainer backend are per run). */
-const stagesFor = (config: RunConfig) => {
+/** The training backends a run with this configuration uses. */
+const backendsFor = (config: RunConfig) => {
   const ray = config.training.ray
   const list: ReadonlyArray<Effect.Effect<TrainingBackend, never, Scope.Scope | HttpClient.HttpClient>> = [
     LocalBackend.make(),
     Effect.succeed(SlurmBackend.make()),
     ...(ray !== undefined ? [RayBackend.make({ address: ray.address })] : [])
   ]
-  const backends = TrainingBackends.layer(...list).pipe(Layer.provide(FetchHttpClient.layer))
+  return TrainingBackends.layer(...list).pipe(Layer.provide(FetchHttpClient.layer))
+}
+
+/** The stages of a run with this configuration (reward weights and trainer backend are per run). */
+const stagesFor = (config: RunConfig) => {
+  const backends = backendsFor(config)
   const repos = Layer.mergeAll(
     ProblemsRepo.Default,
     ModelVersionsRepo.Default,
@@ -222,8 +228,12 @@ const runArg = Args.text({ name: "RUN" }).pipe(Args.withDescription("A run id, o
 export const resume = Command.make("resume", { run: runArg }, ({ run }) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
-    const stored = yield* repo.get(run)
-    yield* Console.log(`resuming run ${stored.id} (${stored.status})`)
+    const stored = yield* repo.resolve(run)
+    if (stored.status === "completed") {
+      yield* Console.log(`run ${stored.id} is complete: nothing to resume (its report: o1coder report ${stored.id})`)
+      return
+    }
+    yield* Console.log(`resuming run ${stored.id} (${shownStatus(stored).status})`)
     yield* withRunStack(stored.id, drive(stored.id, `npx o1coder resume ${stored.id}`))
   }).pipe(Effect.provide(baseStack(DatabaseLive)))
 ).pipe(
@@ -237,26 +247,59 @@ export const resume = Command.make("resume", { run: runArg }, ({ run }) =>
 
 const runOpt = Args.text({ name: "RUN" }).pipe(Args.optional, Args.withDescription("A run id or name; default: the latest run."))
 
-const statusOf = (runId: string) =>
+/**
+ * Asks the backends for the current state of the jobs stored as pending or running (the run's
+ * owner may be gone, and nobody else polls them); a backend that cannot answer leaves the
+ * stored state, marked as such.
+ */
+const refreshJobs = <J extends { readonly id: string; readonly status: string }>(runConfig: unknown, runId: string, jobs: ReadonlyArray<J>) =>
+  Effect.gen(function* () {
+    if (!jobs.some((j) => j.status === "pending" || j.status === "running")) return jobs
+    const config = yield* decodeConfig(runConfig, `runs.config of ${runId}`)
+    const trainer = Trainer.Default.pipe(Layer.provideMerge(backendsFor(config)))
+    return yield* Effect.forEach(jobs, (job) =>
+      job.status !== "pending" && job.status !== "running"
+        ? Effect.succeed(job)
+        : Effect.flatMap(Trainer, (t) => t.status(job.id)).pipe(
+            Effect.map((row) => ({ ...job, status: row.status })),
+            Effect.catchAll((e) => Effect.succeed({ ...job, status: `${job.status} (stored; backend: ${e.message})` }))
+          )
+    ).pipe(Effect.provide(trainer))
+  })
+
+const statusOf = (ref: string) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
     const sql = yield* SqlClient.SqlClient
-    const run = yield* repo.get(runId)
+    let runId = ref
+    const run = yield* repo.resolve(runId)
+    runId = run.id
+    const shown = shownStatus(run)
     const rounds = yield* repo.rounds(runId)
     const searches = yield* sql<{ round: number; done: number; total: number }>`
       select round::int as round, count(*) filter (where status = 'completed')::int as done, count(*)::int as total
       from searches where run_id = ${runId} group by round order by round`
-    const jobs = yield* sql<{ id: string; round: number; stage: string; status: string; backend: string }>`
+    const stored = yield* sql<{ id: string; round: number; stage: string; status: string; backend: string }>`
       select id, round::int as round, stage, status, backend from training_jobs where run_id = ${runId} order by created_at`
+    const jobs = yield* refreshJobs(run.config, runId, stored)
     const versions = yield* sql<{ id: string; role: string; round: number | null }>`
       select id, role, round::int as round from model_versions where run_id = ${runId} order by created_at`
     const waiting = jobs.filter((j) => j.status === "pending" || j.status === "running")
     const current = rounds.find((r) => r.finishedAt === null)
     // A run still going is measured to now; a finished one to its last update.
-    const end = run.status === "running" ? Date.now() : run.updatedAt.getTime()
+    const end = shown.status === "running" ? Date.now() : run.updatedAt.getTime()
     const elapsed = (end - run.createdAt.getTime()) / 1000
     return {
-      run: { id: run.id, name: run.name, status: run.status, elapsedSeconds: Math.round(elapsed) },
+      run: {
+        id: run.id,
+        name: run.name,
+        status: shown.status,
+        storedStatus: run.status,
+        statusText: shown.text,
+        owner: run.owner,
+        heartbeatAgeSeconds: run.heartbeatAgeSeconds === null ? null : Math.round(run.heartbeatAgeSeconds),
+        elapsedSeconds: Math.round(elapsed)
+      },
       rounds: rounds.map((r) => ({
         round: r.round,
         stage: r.stage,
@@ -270,6 +313,8 @@ const statusOf = (runId: string) =>
       waitingFor:
         run.status === "completed"
           ? "nothing (completed)"
+          : shown.status === "interrupted" || run.status !== "running"
+            ? `nothing: no process drives it${shown.liveness?.alive === false ? ` (${shown.liveness.reason})` : ""}; resume with o1coder resume ${run.id}`
           : waiting.length > 0
             ? `training job(s) ${waiting.map((j) => `${j.id} (${j.stage}, ${j.status})`).join(", ")}`
             : current !== undefined
@@ -290,7 +335,7 @@ export const status = Command.make("status", { run: runOpt, json }, ({ json, run
       json,
       s,
       Effect.gen(function* () {
-        yield* Console.log(`run ${s.run.id} (${s.run.name}): ${s.run.status}, ${s.run.elapsedSeconds}s ${s.run.status === "running" ? "so far" : "from start to last update"}`)
+        yield* Console.log(`run ${s.run.id} (${s.run.name}): ${s.run.statusText}, ${s.run.elapsedSeconds}s ${s.run.status === "running" ? "so far" : "from start to last update"}`)
         yield* printTable(s.rounds, ["round", "stage", "searched", "searches", "seconds", "policy"])
         if (s.jobs.length > 0) yield* printTable(s.jobs, ["id", "round", "stage", "backend", "status"])
         if (s.versions.length > 0) yield* printTable(s.versions, ["id", "role", "round"])
@@ -312,8 +357,8 @@ export const status = Command.make("status", { run: runOpt, json }, ({ json, run
 export const report = Command.make("report", { run: runArg, json }, ({ json, run }) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
-    yield* repo.get(run)
-    const rows = yield* repo.report(run)
+    const stored = yield* repo.resolve(run)
+    const rows = yield* repo.report(stored.id)
     yield* output(json, rows, Effect.flatMap(reportText(rows), Console.log))
   }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
 ).pipe(
@@ -327,12 +372,19 @@ export const report = Command.make("report", { run: runArg, json }, ({ json, run
   )
 )
 
+const runsLegend = {
+  status: "running only while the process that drives the run is alive (pid and heartbeat); else interrupted"
+}
+
 export const runs = Command.make("runs", { json }, ({ json }) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
     const all = yield* repo.list()
-    const rows = all.map((r) => ({ id: r.id, name: r.name, status: r.status, created: r.createdAt, updated: r.updatedAt }))
-    yield* output(json, rows, printTable(rows, ["id", "name", "status", "created", "updated"]))
+    const rows = all.map((r) => {
+      const shown = shownStatus(r)
+      return { id: r.id, name: r.name, status: shown.text, stored: r.status, owner: r.owner, created: r.createdAt, updated: r.updatedAt }
+    })
+    yield* output(json, rows, printTable(rows, ["id", "name", "status", "created", "updated"], runsLegend))
   }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
 ).pipe(Command.withDescription("List the runs in the store, newest first\n\nExamples:\n  o1coder runs\n  o1coder runs --json"))
 
