@@ -3,7 +3,6 @@ import { describeError } from "@o1coder/domain"
 import * as Evaluate from "@o1coder/eval/Evaluate"
 import type { LanguageModelService } from "@o1coder/models/LanguageModel"
 import * as ModelSpecs from "@o1coder/models/ModelSpecs"
-import { importProblems, inferFormat } from "@o1coder/problems/Import"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
@@ -15,6 +14,7 @@ import { Limits } from "@o1coder/sandbox/Sandbox"
 import { Duration, Effect, Layer, Option, Scope } from "effect"
 import * as NodePath from "node:path"
 import { servedModel, servedSpec, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
+import { checkProblemsFile } from "./ProblemsFile.ts"
 import { emit, StageError, Stages, type RoundContext, type StagesService } from "./Stages.ts"
 
 const TRAINING_STAGE: Record<TrainStage, TrainingStage> = {
@@ -158,13 +158,11 @@ export const make = Effect.gen(function* () {
   const service: StagesService = {
     prepare: (runId, config) =>
       Effect.gen(function* () {
-        if (config.problems.file !== undefined) {
-          const file = config.problems.file
-          const report = yield* importProblems(file, { format: inferFormat(file) ?? "jsonl", dataset: config.problems.dataset }).pipe(
-            Effect.provide(context),
-            Effect.mapError(fail("problems"))
-          )
-          if (report.imported === 0) return yield* new StageError({ stage: "problems", reason: `${file}: no problem imported` })
+        // Checked before any row is written: a bad record fails the run rather than being skipped.
+        const parsed = yield* checkProblemsFile(config).pipe(Effect.mapError(fail("problems")))
+        if (parsed !== undefined) {
+          if (parsed.problems.length === 0) return yield* new StageError({ stage: "problems", reason: `${parsed.file}: no problem in the file` })
+          yield* problemsRepo.upsertMany(parsed.problems).pipe(Effect.mapError(fail("problems")))
         }
         problemCache.clear()
         const problems = yield* problemsOf(config)

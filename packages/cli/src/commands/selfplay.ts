@@ -6,6 +6,7 @@ import * as Events from "@o1coder/selfplay/Events"
 import { exampleYaml, KNOWN_DATASETS } from "@o1coder/selfplay/ExampleConfig"
 import { ConfigError, encodeConfig, loadConfig, parseConfigText, runIdFor, type RunConfig } from "@o1coder/selfplay/RunConfig"
 import * as SelfPlay from "@o1coder/selfplay/SelfPlay"
+import { checkProblemsFile } from "@o1coder/selfplay/ProblemsFile"
 import * as Demo from "@o1coder/selfplay/Demo"
 import { shownStatus } from "@o1coder/selfplay/RunOwner"
 import type { SelfPlayEvent } from "@o1coder/selfplay/Stages"
@@ -184,12 +185,26 @@ const drive = (runId: string, resumeHint: string) =>
     return rows
   })
 
-/** Prints config errors and fails before anything (even the store's migrations) touches the database. */
+/**
+ * Prints config errors, and every bad record of the problems file, and fails before anything (even
+ * the store's migrations) touches the database.
+ */
 const validated = (file: string) =>
-  loadConfig(file).pipe(
-    Effect.tapError((e: ConfigError) => Console.error(e.message)),
-    Effect.mapError((e) => new Error(`invalid configuration: ${e.problems.length} problem(s)`))
-  )
+  Effect.gen(function* () {
+    const config = yield* loadConfig(file).pipe(
+      Effect.tapError((e: ConfigError) => Console.error(e.message)),
+      Effect.mapError((e) => new Error(`invalid configuration: ${e.problems.length} problem(s)`))
+    )
+    yield* checkProblemsFile(config).pipe(
+      Effect.catchTag("ProblemsFileError", (e) =>
+        Effect.zipRight(
+          Console.error(e.lines.join("\n")),
+          Effect.fail(new Error(`problems file ${e.file}: ${e.lines.length} bad record(s); nothing was written (o1coder problems import shows the same)`))
+        )
+      )
+    )
+    return config
+  })
 
 const startRun = (config: RunConfig) =>
   Effect.gen(function* () {
