@@ -109,6 +109,7 @@ export const nextSteps = (demoDir: string, runId: string): string => {
     `  ${env} npx o1coder sql "select round, searches, aspr, pass_at_1 from round_metrics where run_id = '${runId}'"`,
     `  ${env} npx o1coder sql "select round, depth, action, nodes, round(mean_value::numeric, 3) as value from step_values where run_id = '${runId}' order by round, depth, action"`,
     `  ${env} npx o1coder sql "select id, role, round, spec, job_id from model_versions order by created_at"`,
-    `More: ${env} npx o1coder report ${runId}; npx o1coder init writes a configuration to run your own.`
+    `More: ${env} npx o1coder report ${runId}; npx o1coder init writes a configuration to run your own.`,
+    `See it in a browser: ${env} npx o1coder ui, then open http://127.0.0.1:8751/runs/${runId}`
   ].join("\n")
 }

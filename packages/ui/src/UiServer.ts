@@ -7,8 +7,7 @@ import type { AssetsError } from "./Assets.ts"
 import * as Pages from "./Pages.ts"
 import type { Views } from "./Views.ts"
 
-export const DEFAULT_PORT = 8751
-export const DEFAULT_HOST = "127.0.0.1"
+export { DEFAULT_HOST, DEFAULT_PORT } from "./Address.ts"
 
 export interface UiServerOptions {
   readonly host: string

@@ -12,6 +12,7 @@ import type { NodeRow } from "@o1coder/store/SearchRepo"
 import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { MutantSourceLive, TestGen } from "@o1coder/tcg"
+import * as UiLink from "@o1coder/ui/Link"
 import { Console, Effect, Layer, Option, Schema } from "effect"
 import { DatabaseLive } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
@@ -101,6 +102,8 @@ const printSummary = (outcomes: ReadonlyArray<SearchOutcome>, failures: Readonly
       yield* Console.log(`\n${failures.length} problem(s) failed:`)
       for (const f of failures) yield* Console.log(`${f.problem}: ${f.reason}`)
     }
+    const only = outcomes.length === 1 ? outcomes[0] : undefined
+    if (outcomes.length > 0) yield* Console.log(yield* UiLink.pageLine(only !== undefined ? `/searches/${encodeURIComponent(only.searchId)}` : "/searches"))
   })
 
 const suiteFor = (problem: Problem, kind: string, options: { readonly seed: number; readonly budget: number; readonly tcgModel?: LanguageModelService | undefined }) =>
@@ -283,7 +286,7 @@ const tree = Command.make("tree", { searchId, maxDepth, json }, (o) =>
       Console.log(
         `search ${record.id}  problem ${record.problemId}  status ${record.status}  rollouts ${record.rolloutsDone}  nodes ${nodes.length}\n` +
           renderTree(nodes, record.bestNodeId, Option.getOrUndefined(o.maxDepth), Option.getOrUndefined(storedMaxDepth(record.config)))
-      )
+      ).pipe(Effect.zipRight(Effect.flatMap(UiLink.pageLine(`/searches/${encodeURIComponent(record.id)}`), Console.log)))
     )
   }).pipe(Effect.provide(SearchRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
 ).pipe(

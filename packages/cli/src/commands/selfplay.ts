@@ -28,6 +28,7 @@ import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { EvaluationsRepo } from "@o1coder/store/EvaluationsRepo"
 import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
 import { TestGen } from "@o1coder/tcg"
+import * as UiLink from "@o1coder/ui/Link"
 import { Exporter, LocalBackend, RayBackend, Serving, SlurmBackend, Trainer, TrainingBackends, type TrainingBackend } from "@o1coder/training"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 
@@ -355,6 +356,7 @@ export const status = Command.make("status", { run: runOpt, json }, ({ json, run
         if (s.jobs.length > 0) yield* printTable(s.jobs, ["id", "round", "stage", "backend", "status"])
         if (s.versions.length > 0) yield* printTable(s.versions, ["id", "role", "round"])
         yield* Console.log(`waiting for: ${s.waitingFor}`)
+        yield* Console.log(yield* UiLink.pageLine(`/runs/${encodeURIComponent(s.run.id)}`))
       })
     )
   }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
@@ -374,7 +376,11 @@ export const report = Command.make("report", { run: runArg, json }, ({ json, run
     const repo = yield* RunsRepo
     const stored = yield* repo.resolve(run)
     const rows = yield* repo.report(stored.id)
-    yield* output(json, rows, Effect.flatMap(reportText(rows), Console.log))
+    yield* output(
+      json,
+      rows,
+      Effect.flatMap(reportText(rows), Console.log).pipe(Effect.zipRight(Effect.flatMap(UiLink.pageLine(`/runs/${encodeURIComponent(stored.id)}`), Console.log)))
+    )
   }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
 ).pipe(
   Command.withDescription(

@@ -42,6 +42,7 @@ export const ui = Command.make("ui", { host, port }, ({ host, port }) =>
           )
         )
       )
+      yield* UiLink.record(target, url)
       yield* Console.log(`o1coder ui: ${url}/`)
       yield* Console.log(`store: ${Database.describeTarget(target)}${note}; read-only. Ctrl-C stops it.`)
       return yield* Effect.never
@@ -55,7 +56,8 @@ export const ui = Command.make("ui", { host, port }, ({ host, port }) =>
       "Runs with per-round charts, stages, datasets, jobs and model lineage; interactive search trees (click a node\n" +
       "for its step, code and verdicts); problems and their generated suites. Pages of a run or search still going\n" +
       "update by themselves. Prints its address (http://127.0.0.1:8751/ by default) and opens nothing; after\n" +
-      "`o1coder demo` it shows the demo's store.\n\n" +
+      "`o1coder demo` it shows the demo's store. While it runs, `o1coder status`, `report`, `search` and `tree`\n" +
+      "print the page of what they show (it records its address beside the store: .o1coder/ui.json).\n\n" +
       "Example:\n" +
       "  o1coder ui --port 0"
   )
