@@ -51,6 +51,18 @@ for (const backend of TestDatabase.backends) {
           expect(yield* repo.countLog({ purpose: "scoring" })).toEqual([{ purpose: "scoring", cached: false, count: 1 }])
         }))
 
+      it.effect("stores an execution only together with its log row (one transaction)", () =>
+        Effect.gen(function* () {
+          const sandbox = yield* Sandbox
+          const repo = yield* ExecutionsRepo
+          // A purpose the log's CHECK constraint refuses: the log insert fails after the execution's.
+          const req = { code: "ok # unlogged", kind: "function" as const, entryPoint: "f", tests, purpose: "bogus" as never }
+          const before = yield* repo.size
+          const failed = yield* Effect.flip(sandbox.run(req))
+          expect(failed.reason).toContain("execution cache")
+          expect(yield* repo.size).toBe(before)
+        }))
+
       it.effect("identical requests in flight at once share one execution", () =>
         Effect.gen(function* () {
           const sandbox = yield* Sandbox

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { ExportError } from "./Errors.ts"
+import { tempSiblingOf } from "./TempFile.ts"
 
 export interface WrittenFile {
   readonly path: string
@@ -29,7 +30,7 @@ export const writeJsonl = <A, I, E, R>(
   Effect.scoped(
     Effect.gen(function* () {
       const target = Path.resolve(path)
-      const tmp = `${target}.tmp-${process.pid}`
+      const tmp = tempSiblingOf(target)
       yield* Effect.try({ try: () => Fs.mkdirSync(Path.dirname(target), { recursive: true }), catch: fail(`Cannot create ${Path.dirname(target)}`) })
       const fd = yield* Effect.acquireRelease(
         Effect.try({ try: () => Fs.openSync(tmp, "w"), catch: fail(`Cannot open ${tmp}`) }),

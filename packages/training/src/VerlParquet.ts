@@ -3,6 +3,7 @@ import { fileWriter, ParquetWriter } from "hyparquet-writer"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { ExportError } from "./Errors.ts"
+import { tempSiblingOf } from "./TempFile.ts"
 import { fileSha256, type WrittenFile } from "./JsonlWriter.ts"
 import { VerlRow } from "./Records.ts"
 
@@ -38,7 +39,7 @@ const fail = (reason: string) => (cause: unknown) => new ExportError({ reason: `
 export const writeVerlParquet = <E, R>(path: string, rows: Stream.Stream<VerlRow, E, R>): Effect.Effect<WrittenFile, E | ExportError, R> =>
   Effect.gen(function* () {
     const target = Path.resolve(path)
-    const tmp = `${target}.tmp-${process.pid}`
+    const tmp = tempSiblingOf(target)
     yield* Effect.try({ try: () => Fs.mkdirSync(Path.dirname(target), { recursive: true }), catch: fail(`Cannot create ${Path.dirname(target)}`) })
     const writer = yield* Effect.try({
       try: () => new ParquetWriter({ writer: fileWriter(tmp), schema: VERL_SCHEMA as any, createdBy: "o1coder" }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema, Stream } from "effect"
+import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -9,6 +10,19 @@ import { SftPromptCompletion } from "../src/Records.ts"
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "o1coder-jsonl-"))
 
 describe("writeJsonl", () => {
+  it.effect("removes the temporary file a killed writer left (a dead pid), keeps a live process's", () =>
+    Effect.gen(function* () {
+      const target = Path.join(dir, "resumed.jsonl")
+      const dead = ChildProcess.spawnSync("true").pid!
+      const live = process.ppid
+      Fs.writeFileSync(`${target}.tmp-${dead}`, '{"prompt": "half a fi')
+      Fs.writeFileSync(`${target}.tmp-${live}`, "another writer's")
+      yield* writeJsonl(target, SftPromptCompletion, Stream.make({ prompt: "p", completion: "c" }))
+      expect(Fs.readdirSync(dir).filter((f) => f.startsWith("resumed.jsonl")).sort()).toEqual(["resumed.jsonl", `resumed.jsonl.tmp-${live}`])
+      Fs.rmSync(`${target}.tmp-${live}`)
+    })
+  )
+
   it.effect("streams 100k rows: the file grows while rows are still being produced, memory stays bounded", () =>
     Effect.gen(function* () {
       const target = Path.join(dir, "big.jsonl")
