@@ -14,7 +14,8 @@ const ACTIONS: Record<string, string> = {
 /** Small trees get action labels under their nodes. */
 const LABEL_LIMIT = 200
 const PAD = 40
-/** The least scale a tree opens at: a wider tree opens on its answer (Fit still shows it whole). */
+/** A tree that fits only below this scale opens at READABLE on its answer (Fit still shows it whole). */
+const MIN_FIT = 0.25
 const READABLE = 0.5
 
 const isPassing = (n: TreeNode) => n.terminal && n.total !== null && n.total > 0 && n.passed === n.total
@@ -184,7 +185,7 @@ export const treePage = async (searchId: string): Promise<Page> => {
     )
     if (!fitted) {
       fit()
-      if (view !== undefined && view.k < READABLE) {
+      if (view !== undefined && view.k < MIN_FIT) {
         const focus = laid.byId.get(answer ?? "") ?? laid.placed[laid.placed.length - 1]
         if (focus !== undefined) view = { k: READABLE, x: (canvas.clientWidth || 900) / 2 - focus.x * READABLE, y: PAD }
         applyView()
