@@ -25,7 +25,10 @@ export class StageView extends Schema.Class<StageView>("StageView")({ name: Sche
 export class RunSummary extends Schema.Class<RunSummary>("RunSummary")({
   id: Schema.String,
   name: Schema.String,
+  /** `interrupted` for a stored `running` run whose process is gone. */
   status: RunStatus,
+  /** The status with what to do about it, e.g. `interrupted (resume with o1coder resume ID)`. */
+  statusText: Schema.String,
   /** The round in progress, or the last one. */
   round: Schema.NullOr(Schema.Number),
   /** Rounds the configuration asks for. */

@@ -41,7 +41,7 @@ export const layer = (options: PagesOptions) =>
        */
       const stream = <E>(mark: Effect.Effect<{ readonly live: boolean; readonly mark: string }, E>) =>
         Stream.repeatEffectWithSchedule(mark, Schedule.spaced(options.refresh)).pipe(
-          Stream.changesWith((a, b) => a.mark === b.mark),
+          Stream.changesWith((a, b) => a.mark === b.mark && a.live === b.live),
           Stream.takeUntil((m) => !m.live),
           Stream.map((m) => sse(m.live ? "change" : "end", { live: m.live })),
           Stream.merge(Stream.fromSchedule(Schedule.spaced("15 seconds")).pipe(Stream.as(KEEP_ALIVE)), { haltStrategy: "left" }),

@@ -1,4 +1,5 @@
 import { NotFound, type Problem, type Test } from "@o1coder/domain"
+import { shownStatus } from "@o1coder/selfplay/RunOwner"
 import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
 import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
 import { JobsRepo } from "@o1coder/store/JobsRepo"
@@ -93,11 +94,14 @@ export class Views extends Effect.Service<Views>()("o1coder/ui/Views", {
         Effect.map(runs.rounds(run.id), (rounds) => {
           const last = rounds.find((r) => r.finishedAt === null) ?? rounds[rounds.length - 1]
           const t = totals.get(run.id) ?? NO_TOTALS
-          const end = run.status === "running" ? now : run.updatedAt.getTime()
+          // `running` only while the process that drives it is alive (else `interrupted`).
+          const shown = shownStatus(run)
+          const end = shown.status === "running" ? now : run.updatedAt.getTime()
           return new RunSummary({
             id: run.id,
             name: run.name,
-            status: run.status,
+            status: shown.status,
+            statusText: shown.text,
             round: last?.round ?? null,
             rounds: roundsOf(run.config),
             stage: last?.stage ?? null,
@@ -108,7 +112,7 @@ export class Views extends Effect.Service<Views>()("o1coder/ui/Views", {
             executions: t.executions,
             createdAt: run.createdAt,
             updatedAt: run.updatedAt,
-            live: run.status === "running"
+            live: shown.status === "running"
           })
         })
       )
@@ -121,6 +125,12 @@ export class Views extends Effect.Service<Views>()("o1coder/ui/Views", {
     })
 
     const runList = runSummaries()
+
+    /** A search goes on while it is `running` and, inside a run, while that run's process is alive. */
+    const searchLive = (record: SearchRecord) =>
+      record.status !== "running" || record.runId === null
+        ? Effect.succeed(record.status === "running")
+        : Effect.map(runs.find(record.runId), (run) => run === undefined || shownStatus(run).status === "running")
 
     const run = Effect.fn("Views.run")(function* (runId: string) {
       const [summary] = yield* runSummaries(runId)
@@ -151,7 +161,7 @@ export class Views extends Effect.Service<Views>()("o1coder/ui/Views", {
       const totals = yield* searches.totalsByRun(runId)
       const jobList = yield* jobs.list({ runId })
       return {
-        live: stored.status === "running",
+        live: shownStatus(stored).status === "running",
         mark: JSON.stringify([
           stored.status,
           stored.updatedAt.getTime(),
@@ -198,13 +208,13 @@ export class Views extends Effect.Service<Views>()("o1coder/ui/Views", {
             })
         ),
         positivePath: positivePath(rows),
-        live: record.status === "running"
+        live: yield* searchLive(record)
       })
     })
 
     const treeMark = Effect.fn("Views.treeMark")(function* (searchId: string) {
       const record = yield* searches.get(searchId)
-      return { live: record.status === "running", mark: JSON.stringify([record.status, record.rolloutsDone, record.elapsedMs]) }
+      return { live: yield* searchLive(record), mark: JSON.stringify([record.status, record.rolloutsDone, record.elapsedMs]) }
     })
 
     /** The tests a search ran, in order: its stored suite, or the problem's visible tests. */

@@ -196,5 +196,17 @@ for (const backend of TestDatabase.backends) {
         expect(yield* readEvents(`/api/searches/${SEARCH}/events`, () => Effect.succeed(false))).toEqual(["end"])
       })
     )
+
+    it.effect("a run whose process is gone: interrupted (with the command that resumes it), not live, its stream ends at once", () =>
+      Effect.gen(function* () {
+        const runs = yield* RunsRepo
+        yield* runs.create({ id: "run-ui-orphan", name: "orphan", config: {} })
+        yield* runs.setStage("run-ui-orphan", 1, "search")
+        const page = yield* (yield* client).runs.get({ path: { runId: "run-ui-orphan" } })
+        expect(page.run).toMatchObject({ status: "interrupted", statusText: "interrupted (resume with o1coder resume run-ui-orphan)", live: false })
+        expect(page.rounds[0]!.stages.map((s) => s.state)).toEqual(["done", "stopped", "pending", "pending", "pending"])
+        expect(yield* readEvents("/api/runs/run-ui-orphan/events", () => Effect.succeed(false))).toEqual(["end"])
+      })
+    )
   })
 }

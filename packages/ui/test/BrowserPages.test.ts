@@ -37,6 +37,8 @@ describe.skipIf(chromiumMissing)(chromiumMissing ? `o1coder ui in chromium (skip
         // Counters have a value in every round, the round in progress included.
         expect(yield* pw(() => page.locator('figure.chart[data-metric="tokens"] circle.point').count())).toBe(rounds.length)
         expect(yield* pw(() => page.locator('[data-table="rounds"] tbody tr').count())).toBe(2)
+        // Round 2 is still searching: the headline pass@1 is round 1's.
+        expect(yield* pw(() => page.locator(".kpi").first().locator(".kpi-detail").textContent())).toBe("round 1")
         expect(yield* pw(() => page.locator('.lineage [data-version="mv-sft"]').textContent())).toContain("trained by the policy-sft job on sft (1 rows)")
         yield* shot(page, shots, "01-run.png")
 

@@ -1,4 +1,5 @@
 import { CallTest, Evaluation, EvaluationId, Execution, Problem, ProblemId, RunId, sha256, TestCase, Verdict } from "@o1coder/domain"
+import { currentOwner } from "@o1coder/selfplay/RunOwner"
 import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
 import { EvaluationsRepo } from "@o1coder/store/EvaluationsRepo"
 import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
@@ -94,6 +95,8 @@ export const seed = Effect.gen(function* () {
   })
 
   yield* runs.create({ id: RUN, name: "ui fixture", config: { rounds: { count: 2 } } })
+  // Driven by this process (alive for the whole test): a running run, not an interrupted one.
+  yield* runs.claim(RUN, currentOwner())
   yield* versions.register({ id: "mv-base", role: "policy", spec: "simulated", parentId: null, runId: RUN, round: 0, jobId: null, datasets: [] })
   yield* runs.setStage(RUN, 1, "search", "mv-base")
 

@@ -1,4 +1,4 @@
-import { api, href, type RunPage, type SearchSummary } from "../api.ts"
+import { api, href, type RoundView, type RunPage, type SearchSummary } from "../api.ts"
 import { lineChart } from "../charts.ts"
 import { empty, h, link, pill, section, table } from "../dom.ts"
 import { compact, date, duration, ratio, shortId } from "../format.ts"
@@ -10,8 +10,20 @@ import { roundOf } from "./runs.ts"
 const kpi = (label: string, value: string, detail: string, hint: string) =>
   h("div", { class: "kpi", title: hint }, h("div", { class: "kpi-label" }, label), h("div", { class: "kpi-value" }, value), h("div", { class: "kpi-detail" }, detail))
 
-const delta = (now: number | null, before: number | null, f: (v: number) => string) =>
-  now === null ? "no value yet" : before === null ? "first round" : `${now >= before ? "+" : "−"}${f(Math.abs(now - before))} vs round before`
+/** A ratio's latest value (the last round that has one, so a round in progress shows its predecessor's) and its change. */
+const rateKpi = (page: RunPage, label: string, pick: (r: RoundView) => number | null, hint: string) => {
+  const valued = page.rounds.filter((r) => pick(r) !== null)
+  const now = valued[valued.length - 1]
+  const before = valued[valued.length - 2]
+  const value = now === undefined ? null : pick(now)
+  const detail =
+    now === undefined || value === null
+      ? "no value yet"
+      : before === undefined
+        ? `round ${now.round}`
+        : `round ${now.round}: ${value >= pick(before)! ? "+" : "−"}${Math.abs(value - pick(before)!).toFixed(3)} vs round ${before.round}`
+  return kpi(label, ratio(value), detail, hint)
+}
 
 const charts = (page: RunPage) => {
   const rounds = page.rounds.map((r) => r.round)
@@ -119,8 +131,6 @@ const versionsTable = (page: RunPage) =>
   )
 
 const content = (page: RunPage, round: { value: number | null }, rerender: () => void) => {
-  const last = page.rounds[page.rounds.length - 1]
-  const before = page.rounds[page.rounds.length - 2]
   const r = page.run
   const roundFilter = h(
     "div",
@@ -146,9 +156,9 @@ const content = (page: RunPage, round: { value: number | null }, rerender: () =>
     h(
       "div",
       { class: "kpis" },
-      kpi("pass@1", ratio(last?.passAt1 ?? null), delta(last?.passAt1 ?? null, before?.passAt1 ?? null, (v) => v.toFixed(3)), "pass@1 of the round's answers on the held-out tests"),
-      kpi("ASPR", ratio(last?.aspr ?? null), delta(last?.aspr ?? null, before?.aspr ?? null, (v) => v.toFixed(3)), "average sampling pass rate on correct paths"),
-      kpi("suite pass rate", ratio(last?.passRate ?? null), delta(last?.passRate ?? null, before?.passRate ?? null, (v) => v.toFixed(3)), "share of terminal code passing the generated suite"),
+      rateKpi(page, "pass@1", (x) => x.passAt1, "pass@1 of the round's answers on the held-out tests"),
+      rateKpi(page, "ASPR", (x) => x.aspr, "average sampling pass rate on correct paths"),
+      rateKpi(page, "suite pass rate", (x) => x.passRate, "share of terminal code passing the generated suite"),
       kpi("searches", compact(r.searches), `${compact(page.rounds.reduce((n, x) => n + x.nodes, 0))} nodes`, "problems searched, over all rounds"),
       kpi("tokens", compact(r.tokens), `${compact(r.modelCalls)} model calls`, "prompt + completion tokens of every search"),
       kpi("executions", compact(r.executions), "sandbox runs in search", "code executions requested by the searches (cached or not)")
@@ -171,8 +181,8 @@ export const runPage = async (runId: string): Promise<Page> => {
     const r = page.run
     head.replaceChildren(
       header(
-        h("span", null, r.name, " ", pill(r.status)),
-        h("span", null, h("span", { class: "mono" }, r.id), ` · round ${roundOf(r)} · stage ${r.stage ?? "–"} · ${duration(r.elapsedSeconds)} · started ${date(r.createdAt)}`),
+        h("span", null, r.name, " ", h("span", { title: r.statusText }, pill(r.status))),
+        h("span", null, r.status === "interrupted" ? h("div", { class: "bad", "data-status-text": true }, r.statusText) : null, h("span", { class: "mono" }, r.id), ` · round ${roundOf(r)} · stage ${r.stage ?? "–"} · ${duration(r.elapsedSeconds)} · started ${date(r.createdAt)}`),
         live.badge
       )
     )
