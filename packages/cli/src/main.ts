@@ -4,6 +4,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Array, Cause, Console, Effect } from "effect"
 import { groups, loadAll, loadFor, registry } from "./commands/index.ts"
 import { describeCommand, renderCommandHelp, renderRootHelp, type CommandHelp, type GlobalOption } from "./Help.ts"
+import { databaseMessage, describeDatabaseMessage } from "@o1coder/store/SqlErrors"
 import { ExitCode, exitCodeOf } from "./ExitCodes.ts"
 import { TableLayout } from "./Output.ts"
 import { colourAllowed, plainConsole } from "./Terminal.ts"
@@ -91,7 +92,9 @@ const report = (cause: Cause.Cause<unknown>) =>
     const tagged = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
     process.exitCode =
       tagged === "DatabaseUnreachable" ? ExitCode.databaseUnreachable : process.exitCode && process.exitCode !== 0 ? process.exitCode : ExitCode.failed
-    const message = error instanceof Error ? error.message : String(error)
+    // A SqlError's own message is generic ("Failed to execute statement"): show what the database said.
+    const said = databaseMessage(error)
+    const message = said !== undefined ? describeDatabaseMessage(said) : error instanceof Error ? error.message : String(error)
     yield* Console.error(`error: ${tagged === "" ? "" : `${tagged}: `}${message}`)
     if (process.env.O1CODER_DEBUG === "1") yield* Console.error(Cause.pretty(cause))
   })

@@ -6,6 +6,7 @@ import * as NodeFs from "node:fs"
 import pg from "pg"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
+import { connectFailed, DatabaseConnectFailed, parsePostgresUrl } from "./ConnectErrors.ts"
 import * as PgliteClient from "./PgliteClient.ts"
 
 /** The top-level `migrations/` folder of the repository. */
@@ -59,6 +60,8 @@ export const describeTarget = (target: DatabaseTarget): string =>
 
 const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown> => {
   if (target._tag === "Postgres") {
+    const address = parsePostgresUrl(Redacted.value(target.url))
+    if (address instanceof DatabaseConnectFailed) return Layer.fail(address)
     // int8 (counts, bigserial) as numbers, as PGlite returns them, so both backends give equal rows;
     // values beyond 2^53 (the cluster's 64-bit message ids) stay exact strings.
     const int8 = (v: string) => (Number.isSafeInteger(Number(v)) ? Number(v) : v)
@@ -68,7 +71,7 @@ const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, u
         getTypeParser: ((oid: number, format?: "text" | "binary") =>
           oid === 20 && format !== "binary" ? int8 : pg.types.getTypeParser(oid, format as "text")) as never
       }
-    })
+    }).pipe(Layer.catchAll((error) => Layer.fail(connectFailed(address, error))))
   }
   if (target.dataDir !== undefined) NodeFs.mkdirSync(target.dataDir, { recursive: true })
   return PgliteClient.layer({ dataDir: target.dataDir })

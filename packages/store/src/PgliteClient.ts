@@ -47,6 +47,19 @@ export const make = (options: PgliteOptions) =>
         catch: wrapError("Failed to execute statement")
       })
 
+    /** The driver's own results (rows and fields), as pg's `raw` gives them: one, or one per statement. */
+    const runRaw = (sql: string, params: ReadonlyArray<unknown>): Effect.Effect<unknown, SqlError> =>
+      Effect.tryPromise({
+        try: async () => {
+          if (params.length === 0) {
+            const results = await db.exec(sql)
+            return results.length === 1 ? results[0] : results
+          }
+          return await db.query(sql, params as Array<unknown>)
+        },
+        catch: wrapError("Failed to execute statement")
+      })
+
     const runValues = (sql: string, params: ReadonlyArray<unknown>) =>
       Effect.tryPromise({
         try: async () => (await db.query(sql, params as Array<unknown>, { rowMode: "array" })).rows as ReadonlyArray<ReadonlyArray<unknown>>,
@@ -58,7 +71,7 @@ export const make = (options: PgliteOptions) =>
       return {
         execute: (sql, params, transformRows) =>
           guard(run(sql, params)).pipe(Effect.map((rows) => (transformRows ? transformRows(rows) : rows))),
-        executeRaw: (sql, params) => guard(run(sql, params)),
+        executeRaw: (sql, params) => guard(runRaw(sql, params)),
         executeValues: (sql, params) => guard(runValues(sql, params)),
         executeUnprepared: (sql, params, transformRows) =>
           guard(run(sql, params)).pipe(Effect.map((rows) => (transformRows ? transformRows(rows) : rows))),

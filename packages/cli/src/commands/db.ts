@@ -1,6 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Database } from "@o1coder/store"
+import { readOnlyQuery } from "@o1coder/store/ReadOnlyQuery"
 import { Console, Effect } from "effect"
 import { DatabaseLive } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
@@ -34,12 +35,8 @@ const query = Args.text({ name: "QUERY" }).pipe(Args.withDescription("A SELECT (
 
 export const sql = Command.make("sql", { query, json }, ({ json, query }) =>
   Effect.gen(function* () {
-    const client = yield* SqlClient.SqlClient
-    // A READ ONLY transaction: the store cannot be changed from here, whatever the text says.
-    const rows = yield* client.withTransaction(
-      Effect.zipRight(client.unsafe("SET TRANSACTION READ ONLY").raw, client.unsafe<Record<string, unknown>>(query, []))
-    )
-    yield* output(json, rows, printTable(rows))
+    const result = yield* readOnlyQuery(query)
+    yield* output(json, result.rows, printTable(result.rows, result.columns))
   }).pipe(Effect.provide(DatabaseLive))
 ).pipe(
   Command.withDescription(

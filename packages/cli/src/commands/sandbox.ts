@@ -3,6 +3,7 @@ import { CallTest, InputError, type Test } from "@o1coder/domain"
 import { calledName, parseAssert } from "@o1coder/problems/PyAssert"
 import { Isolation, Limits, Sandbox, SandboxLive } from "@o1coder/sandbox"
 import { parseSuiteText } from "@o1coder/sandbox/SuiteFile"
+import { checkSyntax } from "@o1coder/sandbox/PythonSyntax"
 import { Console, Effect, Logger, LogLevel } from "effect"
 import * as NodeFs from "node:fs"
 import { output, printTable } from "../Output.ts"
@@ -30,6 +31,19 @@ const describeTest = (t: Test): string => {
 const badInput = <A, R>(eff: Effect.Effect<A, InputError, R>) =>
   Effect.tapError(eff, () => Effect.sync(() => (process.exitCode = 2)))
 
+/** Assert tests that do not parse as Python are bad input (exit 2) naming their line, not failing tests. */
+const syntaxChecked = (file: string, text: string, tests: ReadonlyArray<Test>) => {
+  const asserts = tests.flatMap((t) => (t._tag === "assert" ? [t.source] : []))
+  const lines = text.split(/\r?\n/)
+  return checkSyntax(asserts).pipe(
+    Effect.mapError((e) => {
+      const source = asserts[e.index]!
+      const at = lines.findIndex((l) => l.trim() === source.trim())
+      return new InputError({ file, ...(at >= 0 ? { line: at + 1 } : {}), reason: `not a Python statement: ${JSON.stringify(source)}: ${e.reason}` })
+    })
+  )
+}
+
 const exec = Command.make("exec", { code: codeFile, tests: testsFile, entryPoint, json }, (args) =>
   Effect.gen(function* () {
     const code = yield* badInput(readText(args.code))
@@ -38,6 +52,7 @@ const exec = Command.make("exec", { code: codeFile, tests: testsFile, entryPoint
     const asserted = calledName(text.split(/\r?\n/).filter((l) => l.startsWith("assert ")))
     const requested = args.entryPoint._tag === "Some" ? args.entryPoint.value : undefined
     const suite = yield* badInput(parseSuiteText(args.tests, text, parseAssert, requested ?? asserted))
+    yield* badInput(syntaxChecked(args.tests, text, suite.tests))
     const entry = suite.entryPoint ?? firstDef
     if (suite.kind === "function" && entry === undefined && suite.tests.some((t) => t._tag === "call")) {
       return yield* badInput(Effect.fail(new InputError({ file: args.code, reason: "no entry point: pass --entry-point NAME" })))
