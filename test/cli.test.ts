@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
+import { TestDatabase } from "@o1coder/store"
+import { Effect } from "effect"
 import { runCli } from "./helpers.ts"
 
 /** The CLI as users run it: exit codes, messages naming file and line, read-only SQL, --json. */
@@ -48,6 +50,26 @@ describe("o1coder CLI", () => {
     const bad = await runCli(["exec", "--code", file("x.py", "pass\n"), "--tests", file("bad.jsonl", '{"_tag": "call", "args": 1}\n')], { env })
     expect(bad.code).toBe(2)
     expect(bad.stderr + bad.stdout).toContain("bad.jsonl")
+    const incomplete = await runCli(["exec", "--code", file("good2.py", "def f(x):\n    return x\n"), "--tests", file("cut.txt", "assert f(1) == 1\nassert f(1) ==\n")], { env })
+    expect(incomplete.code).toBe(2)
+    expect(incomplete.stderr).toMatch(/^error: InputError: .*cut\.txt: line 2: not a Python statement: "assert f\(1\) ==": SyntaxError/m)
+  })
+
+  it("sql errors carry the database's own message; repeated column names stay apart (PGlite and Postgres)", async () => {
+    const postgres = (f: (url: string) => Promise<void>) =>
+      Effect.runPromise(Effect.scoped(Effect.flatMap(TestDatabase.freshPostgresUrl, ({ url }) => Effect.promise(() => f(url)))))
+    await postgres(async (url) => {
+      for (const extra of [{}, { DATABASE_URL: url }]) {
+      const typo = await runCli(["sql", "selec 1"], { env: { ...env, ...extra } })
+      expect(typo.code).toBe(1)
+      expect(typo.stderr).toContain('error: QueryFailed: SQLSTATE 42601: syntax error at or near "selec" (position 1)\n  selec 1\n  ^')
+      const twice = await runCli(["sql", "select 1 as a, 2 as a", "--json"], { env: { ...env, ...extra } })
+      expect(JSON.parse(twice.stdout)).toEqual([{ a: 1, a_2: 2 }])
+      }
+    })
+    const refused = await runCli(["sql", "select 1", "--database-url", "postgres://postgres@127.0.0.1:1/x"], { env })
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain('cannot connect to Postgres database "x" at 127.0.0.1:1 as user "postgres": connection refused')
   })
 
   it("a usage mistake exits 2 and says what is missing", async () => {
