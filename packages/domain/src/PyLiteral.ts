@@ -460,6 +460,8 @@ const floatOf = (x: PyValue): PyValue | undefined => {
 export interface Tolerance {
   readonly rel: number
   readonly abs: number
+  /** NaN equals NaN (the sandbox's default); false: Python's own `==` on floats. */
+  readonly nanEqual?: boolean | undefined
 }
 
 export const DEFAULT_TOLERANCE: Tolerance = { rel: 1e-6, abs: 1e-9 }
@@ -486,7 +488,7 @@ const asNumber = (x: PyValue): Num | undefined => {
 }
 
 const close = (a: number, b: number, tol: Tolerance): boolean => {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b)
+  if (Number.isNaN(a) || Number.isNaN(b)) return tol.nanEqual !== false && Number.isNaN(a) && Number.isNaN(b)
   if (a === b) return true
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false
   return Math.abs(a - b) <= Math.max(tol.rel * Math.max(Math.abs(a), Math.abs(b)), tol.abs)
@@ -495,8 +497,16 @@ const close = (a: number, b: number, tol: Tolerance): boolean => {
 /** An int of more than 309 digits is beyond every finite float (and no int equals an infinite one). */
 const MAX_FLOAT_DIGITS = 309
 
+/** Python's exact int == float: the float is integral and its value is the int's (no rounding of the int). */
+const intEqualsFloat = (i: string, f: number): boolean => Number.isInteger(f) && BigInt(f).toString() === i
+
 const numEqual = (a: Num, b: Num, tol: Tolerance): boolean => {
   if (a.kind === "int" && b.kind === "int") return a.v === b.v
+  if (tol.rel === 0 && tol.abs === 0) {
+    // Exact comparison (EvalPlus's ==): ints are never rounded to a float.
+    if (a.kind === "int" && b.kind === "float") return intEqualsFloat(a.v, b.v)
+    if (a.kind === "float" && b.kind === "int") return intEqualsFloat(b.v, a.v)
+  }
   if ((a.kind === "int" && a.v.replace("-", "").length > MAX_FLOAT_DIGITS) || (b.kind === "int" && b.v.replace("-", "").length > MAX_FLOAT_DIGITS)) return false
   const re = (n: Num) => (n.kind === "complex" ? n.re : Number(n.v))
   const im = (n: Num) => (n.kind === "complex" ? n.im : 0)

@@ -8,7 +8,9 @@ export const VerdictStatus = Schema.Literal(
   "compile_error",
   "memory_exceeded",
   "output_limit",
-  "killed"
+  "killed",
+  /** Fast scoring: an earlier test of the run did not pass, so this one was not run. */
+  "not_run"
 )
 export type VerdictStatus = typeof VerdictStatus.Type
 

@@ -6,6 +6,7 @@ import { EvaluationsRepo, type LabelFailure } from "@o1coder/store/EvaluationsRe
 import { Effect, Ref, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import { asprOfTree, meanAspr, type AsprNode } from "./Aspr.ts"
+import { gradingFor } from "./Grading.ts"
 import { heldOutLabels } from "./Labels.ts"
 import { meanPassAtK } from "./PassAtK.ts"
 import { completionPrefix, directPrompt, renderTest } from "./Prompts.ts"
@@ -60,6 +61,14 @@ export interface EvaluateOptions<E = never, R = never> {
   readonly round?: number | undefined
   readonly modelVersion?: string | undefined
   readonly concurrency?: number | undefined
+  /**
+   * `fast` (default): a candidate stops at its first test that does not pass (only "all pass?" counts for
+   * pass@k), with per-test time limits from the reference's measured time. `full`: every test runs, 10 s each
+   * (the behaviour before fast scoring; search rewards need the full pass ratio and use the sandbox directly).
+   */
+  readonly scoring?: "fast" | "full" | undefined
+  /** Called once per scored sample, in problem order within a problem (e.g. to stream `--out` lines). */
+  readonly onSample?: ((result: SampleResult) => Effect.Effect<void>) | undefined
   readonly onProgress?: ((done: number, total: number) => Effect.Effect<void>) | undefined
 }
 
@@ -82,6 +91,22 @@ interface Scored {
   readonly passed: boolean
   readonly basePassed: boolean
   readonly failures: ReadonlyArray<FailedTest>
+  /** Verdicts by status over the tests run (not_run: skipped by fast scoring). */
+  readonly counts: Readonly<Record<string, number>>
+  readonly firstFailure?: (FailedTest & { readonly input?: string | undefined }) | undefined
+}
+
+/** One scored sample, as `--out` writes it (one JSON line each) and `eval show --samples` prints it. */
+export interface SampleResult {
+  readonly task: string
+  readonly problemId: string
+  /** Index of the sample within its task (0-based), and its line in a samples file. */
+  readonly sample: number
+  readonly line?: number | undefined
+  readonly passed: boolean
+  readonly basePassed: boolean
+  readonly counts: Readonly<Record<string, number>>
+  readonly firstFailure?: (FailedTest & { readonly input?: string | undefined }) | undefined
 }
 
 interface ScoringSuite {
@@ -90,6 +115,8 @@ interface ScoringSuite {
   readonly baseCount: number
   readonly hasPlus: boolean
   readonly labelFailures: ReadonlyArray<LabelFailure>
+  /** The reference's time (ms) per test where measured (undefined for the dataset's own asserts). */
+  readonly times: ReadonlyArray<number | undefined>
 }
 
 export class EvaluationError extends Schema.TaggedError<EvaluationError>()("EvaluationError", { reason: Schema.String }) {
@@ -99,15 +126,35 @@ export class EvaluationError extends Schema.TaggedError<EvaluationError>()("Eval
 }
 
 /** Per-test deadline generous enough for slow references on a loaded machine (MBPP 123 takes seconds). */
+/** EvalPlus allows 4 GB; 2 GiB holds the largest MBPP+ value (255's 1.6M tuples of 77 strings, ~1.2 GB). */
+const SCORING_MEMORY = 2 * 1024 ** 3
+
 const scoringLimits = (tests: number) =>
-  new Limits({ ...Limits.default, testTimeoutMs: 10_000, totalTimeoutMs: Math.min(600_000, 30_000 + 1_000 * tests) })
+  new Limits({ ...Limits.default, memoryBytes: SCORING_MEMORY, testTimeoutMs: 10_000, totalTimeoutMs: Math.min(600_000, 30_000 + 1_000 * tests) })
 
 /**
  * Plus inputs: the expected values are literals that can be large (MBPP+ 255, 462, 630 return
  * thousands of tuples), evaluated apart from the candidate within these limits too.
  */
 const plusLimits = (tests: number) =>
-  new Limits({ ...Limits.default, testTimeoutMs: 10_000, totalTimeoutMs: Math.min(600_000, 60_000 + 1_000 * tests) })
+  new Limits({ ...Limits.default, memoryBytes: SCORING_MEMORY, testTimeoutMs: 10_000, totalTimeoutMs: Math.min(600_000, 60_000 + 1_000 * tests) })
+
+/**
+ * Fast scoring's per-test limit: EvalPlus's `max(min_time_limit, gt_time_limit_factor * ref_time)` with its
+ * factor 4, and a 2 s floor (EvalPlus: 1 s) because the reference's time was measured on a machine whose
+ * load changes by the minute (2 cores shared by several jobs): a canonical solution must never time out.
+ */
+export const TIME_LIMIT_FACTOR = 4
+export const TIME_LIMIT_FLOOR_MS = 2_000
+/** Tests whose reference time is unknown (the dataset's own asserts) keep the full-scoring deadline. */
+const UNTIMED_TEST_MS = 10_000
+
+export const testLimitMs = (refMs: number | undefined): number =>
+  refMs === undefined ? UNTIMED_TEST_MS : Math.max(TIME_LIMIT_FLOOR_MS, Math.ceil(TIME_LIMIT_FACTOR * refMs))
+
+/** Fast scoring runs a candidate's tests in growing chunks (each one job), stopping after a failing chunk. */
+const FAST_CHUNKS = [8, 32, 128, 512]
+const chunkSize = (i: number) => FAST_CHUNKS[Math.min(i, FAST_CHUNKS.length - 1)]!
 
 const importsOnly = (setup: string): boolean =>
   setup.split("\n").every((line) => /^\s*($|#|import\s|from\s)/.test(line))
@@ -157,7 +204,13 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
     const n = Math.max(1, Math.floor(options.samples ?? 1))
     const ks = options.ks ?? [1]
     const seed = options.seed ?? 0
-    const protocol = protocolFor(options.dataset, mode, { generatedTests: options.generatedTests ?? false })
+    const protocol = protocolFor(options.dataset, mode, {
+      generatedTests: options.generatedTests ?? false,
+      scoring:
+        (options.scoring ?? "fast") === "fast"
+          ? `fast: a sample stops at its first failing test; per-test limit max(${TIME_LIMIT_FLOOR_MS / 1000} s, ${TIME_LIMIT_FACTOR} x the reference's measured time)`
+          : "full: every test runs (10 s per test)"
+    })
     const notes: Array<string> = []
     const started = Date.now()
 
@@ -166,15 +219,26 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
       for (const issue of [...policy.issues, ...matched!.issues]) notes.push(`${policy.file}: ${issue.message}`)
     }
 
-    const suiteOf = (problem: Problem) =>
-      Effect.map(heldOutLabels(problem), (labels): ScoringSuite => ({
-        tests: [...problem.heldOutTests, ...labels.tests],
-        baseCount: problem.heldOutTests.length,
-        hasPlus: problem.heldOutInputs.length > 0,
-        labelFailures: labels.failures
-      }))
+    const grading = gradingFor(options.dataset)
+    const scoringMode = options.scoring ?? "fast"
 
-    const execute = (problem: Problem, code: string, tests: ReadonlyArray<Test>, limits: Limits) =>
+    const suiteOf = (problem: Problem) =>
+      Effect.map(heldOutLabels(problem, grading), (labels): ScoringSuite => {
+        const labelTimes = labels.times ?? []
+        const timed = (i: number) => (labelTimes.length === labels.tests.length ? labelTimes[i] : undefined)
+        // EvalPlus grading with base inputs: the labelled base inputs replace the dataset's asserts.
+        const ownBase = grading._tag === "evalplus" && (labels.baseCount ?? 0) > 0
+        const base = ownBase ? [] : problem.heldOutTests
+        return {
+          tests: [...base, ...labels.tests],
+          baseCount: ownBase ? labels.baseCount! : base.length,
+          hasPlus: problem.heldOutInputs.length > 0,
+          labelFailures: labels.failures,
+          times: [...base.map(() => undefined), ...labels.tests.map((_, i) => timed(i))]
+        }
+      })
+
+    const execute = (problem: Problem, code: string, tests: ReadonlyArray<Test>, limits: Limits, fast = false) =>
       sandbox
         .run({
           ...scoringProgram(problem, code),
@@ -184,23 +248,30 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
           tests,
           limits,
           purpose: "scoring",
+          ...(fast ? { stopAtFirstFailure: true } : {}),
           context: { ...(options.runId !== undefined ? { runId: options.runId } : {}), problemId: problem.id }
         })
         .pipe(
           Effect.map((execution) => {
             const ok = (v: Verdict | undefined) => v !== undefined && v.status === "passed"
             const failures: Array<FailedTest> = []
+            const counts: Record<string, number> = {}
+            let firstFailure: Scored["firstFailure"]
             tests.forEach((t, i) => {
               const v = execution.verdicts[i]
-              if (ok(v) || failures.length >= MAX_FAILURES_SHOWN) return
-              failures.push({
+              const status = v?.status ?? "not_run"
+              counts[status] = (counts[status] ?? 0) + 1
+              if (ok(v) || status === "not_run" || failures.length >= MAX_FAILURES_SHOWN) return
+              const failure: FailedTest = {
                 test: renderTest(t, problem.entryPoint).slice(0, 300),
-                status: v?.status ?? "not_run",
+                status,
                 ...(v?.seen !== undefined ? { seen: v.seen.slice(0, 300) } : {}),
                 ...(v?.error !== undefined ? { error: v.error.slice(0, 300) } : {})
-              })
+              }
+              if (firstFailure === undefined) firstFailure = { ...failure, ...(t._tag === "call" ? { input: t.args.slice(0, 300) } : {}) }
+              failures.push(failure)
             })
-            return { passed: tests.length > 0 && tests.every((_, i) => ok(execution.verdicts[i])), failures }
+            return { passed: tests.length > 0 && tests.every((_, i) => ok(execution.verdicts[i])), failures, counts, firstFailure }
           })
         )
 
@@ -208,18 +279,60 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
      * Base tests first; the plus tests (labelled inputs) only run when the base tests pass, since
      * a failed base test already fails the answer (EvalPlus also stops at the first failure).
      */
+    const addCounts = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>) => {
+      const out: Record<string, number> = { ...a }
+      for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v
+      return out
+    }
+
+    /** Fast scoring: chunks of tests, each limited by its slowest reference time; stops after the first failing chunk. */
+    const scoreFast = (problem: Problem, suite: ScoringSuite, code: string): Effect.Effect<Scored, SandboxError> =>
+      Effect.gen(function* () {
+        let counts: Record<string, number> = {}
+        let start = 0
+        let chunk = 0
+        const bounds = suite.hasPlus && suite.baseCount > 0 ? [suite.baseCount, suite.tests.length] : [suite.tests.length]
+        let basePassed = true
+        for (const end of bounds) {
+          while (start < end) {
+            const stop = Math.min(end, start + chunkSize(chunk++))
+            const tests = suite.tests.slice(start, stop)
+            const perTest = suite.times.slice(start, stop).map(testLimitMs)
+            const limits = new Limits({
+              ...Limits.default,
+              memoryBytes: SCORING_MEMORY,
+              testTimeoutMs: Math.max(...perTest),
+              totalTimeoutMs: Math.min(600_000, perTest.reduce((a, b) => a + b, 0) + 5_000)
+            })
+            const r = yield* execute(problem, code, tests, limits, true)
+            counts = addCounts(counts, r.counts)
+            if (!r.passed) {
+              const notRun = suite.tests.length - stop
+              if (notRun > 0) counts = addCounts(counts, { not_run: notRun })
+              const inBase = bounds.length === 1 || start < suite.baseCount
+              return { passed: false, basePassed: inBase ? false : basePassed, failures: r.failures, counts, firstFailure: r.firstFailure }
+            }
+            start = stop
+          }
+          basePassed = true
+        }
+        return { passed: suite.tests.length > 0, basePassed: suite.tests.length > 0, failures: [], counts }
+      })
+
     const score = (problem: Problem, suite: ScoringSuite, code: string): Effect.Effect<Scored, SandboxError> =>
+      scoringMode === "fast" ? scoreFast(problem, suite, code) : scoreFull(problem, suite, code)
+
+    const scoreFull = (problem: Problem, suite: ScoringSuite, code: string): Effect.Effect<Scored, SandboxError> =>
       Effect.gen(function* () {
         if (!suite.hasPlus || suite.baseCount === 0) {
-          const all = yield* execute(problem, code, suite.tests, scoringLimits(suite.tests.length))
-          return { passed: all.passed, basePassed: all.passed, failures: all.failures }
+          return yield* execute(problem, code, suite.tests, scoringLimits(suite.tests.length)).pipe(Effect.map((all) => ({ ...all, basePassed: all.passed })))
         }
         const base = yield* execute(problem, code, suite.tests.slice(0, suite.baseCount), scoringLimits(suite.baseCount))
-        if (!base.passed) return { passed: false, basePassed: false, failures: base.failures }
+        if (!base.passed) return { ...base, basePassed: false }
         const plusTests = suite.tests.slice(suite.baseCount)
-        if (plusTests.length === 0) return { passed: true, basePassed: true, failures: [] }
+        if (plusTests.length === 0) return { ...base, basePassed: true }
         const extra = yield* execute(problem, code, plusTests, plusLimits(plusTests.length))
-        return { passed: extra.passed, basePassed: true, failures: extra.failures }
+        return { ...extra, counts: addCounts(base.counts, extra.counts), basePassed: true }
       })
 
     const tokens = yield* Ref.make(0)
@@ -278,13 +391,27 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
         const suite = yield* suiteOf(problem)
         const cache = new Map<string, Scored>()
         const results: Array<Scored> = []
-        for (const code of programs) {
+        const lines = (extra as { lines?: ReadonlyArray<number> }).lines
+        const perSample: Array<SampleResult> = []
+        for (const [index, code] of programs.entries()) {
           let s = cache.get(code)
           if (s === undefined) {
             s = yield* score(problem, suite, code)
             cache.set(code, s)
           }
           results.push(s)
+          const sample: SampleResult = {
+            task: problem.taskId,
+            problemId: problem.id,
+            sample: index,
+            ...(lines?.[index] !== undefined ? { line: lines[index] } : {}),
+            passed: s.passed,
+            basePassed: s.basePassed,
+            counts: s.counts,
+            ...(s.firstFailure !== undefined ? { firstFailure: s.firstFailure } : {})
+          }
+          perSample.push(sample)
+          if (options.onSample) yield* options.onSample(sample)
         }
         const c = results.filter((r) => r.passed).length
         const cBase = results.filter((r) => r.basePassed).length
@@ -298,13 +425,15 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
           basePassed: cBase,
           hasPlus: suite.hasPlus,
           labelFailures: suite.labelFailures,
+          tests: suite.tests.length,
           detail: {
             taskId: problem.taskId,
             tests: suite.tests.length,
             ...(suite.hasPlus ? { basePassed: cBase, baseTests: suite.baseCount } : {}),
             ...(suite.labelFailures.length > 0 ? { unlabelledInputs: suite.labelFailures.length } : {}),
             ...extra,
-            ...(firstFailure !== undefined ? { failures: firstFailure.failures } : {})
+            ...(firstFailure !== undefined ? { failures: firstFailure.failures } : {}),
+            samples: perSample.map(({ task: _t, problemId: _p, ...rest }) => rest)
           }
         }
       }).pipe(Effect.withSpan("eval.problem", { attributes: { problem: problem.id } }))
@@ -332,6 +461,9 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
     metrics.samples = perProblem.reduce((a, p) => a + p.samples, 0)
     metrics.tokens = yield* Ref.get(tokens)
     metrics.seconds = (Date.now() - started) / 1000
+    // Every input counted: scored ones (tests of the suite) and the ones the reference could not label.
+    metrics.inputs_scored = perProblem.reduce((a, p) => a + p.tests, 0)
+    metrics.inputs_unscored = perProblem.reduce((a, p) => a + p.labelFailures.length, 0)
     const unlabelled = perProblem.filter((p) => p.labelFailures.length > 0)
     if (unlabelled.length > 0) {
       metrics.unlabelled_inputs = unlabelled.reduce((a, p) => a + p.labelFailures.length, 0)

@@ -1,4 +1,5 @@
 import { protocol as problemsProtocol } from "@o1coder/problems/Protocol"
+import { describeGrading, gradingFor } from "./Grading.ts"
 
 /**
  * The test protocol of an evaluation, declared per benchmark and mode and printed with every
@@ -16,6 +17,9 @@ export interface Protocol {
   /** Tests executed only on the final answer(s), to score them. */
   readonly scoredOn: string
   readonly aspr?: string | undefined
+  /** How each test is judged (the dataset's grading policy) and how a sample's tests are run. */
+  readonly grading?: string | undefined
+  readonly scoring?: string | undefined
 }
 
 const standardPrompt = (dataset: string): string => {
@@ -40,10 +44,16 @@ const describe = (dataset: string) => {
 export const ASPR_DEFINITION =
   "ASPR: over the nodes on correct paths (ancestors of a terminal passing every search-visible test) whose children include code steps, the share of those code children that pass; averaged per problem, then over problems with such nodes"
 
-export const protocolFor = (dataset: string, mode: Mode, options: { readonly generatedTests?: boolean } = {}): Protocol => {
+export const protocolFor = (
+  dataset: string,
+  mode: Mode,
+  options: { readonly generatedTests?: boolean; readonly scoring?: string | undefined } = {}
+): Protocol => {
   const d = describe(dataset)
+  const judged = { grading: describeGrading(gradingFor(dataset)), ...(options.scoring !== undefined ? { scoring: options.scoring } : {}) }
   if (mode === "direct")
     return {
+      ...judged,
       dataset,
       mode,
       shown: d.standard,
@@ -51,6 +61,7 @@ export const protocolFor = (dataset: string, mode: Mode, options: { readonly gen
       scoredOn: d.heldOut
     }
   return {
+    ...judged,
     dataset,
     mode,
     shown: "the statement, signature and visible tests (search prompt)",
@@ -66,5 +77,7 @@ export const formatProtocol = (p: Protocol): string =>
     `  shown to the model: ${p.shown}`,
     `  executed during search: ${p.searchExecutes}`,
     `  scored on (held out): ${p.scoredOn}`,
+    ...(p.grading !== undefined ? [`  ${p.grading}`] : []),
+    ...(p.scoring !== undefined ? [`  scoring: ${p.scoring}`] : []),
     ...(p.aspr !== undefined ? [`  ${p.aspr}`] : [])
   ].join("\n")

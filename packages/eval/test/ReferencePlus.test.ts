@@ -17,26 +17,10 @@ const plus = sharedDataFile("mbpp-plus/MbppPlus.jsonl")
 const FULL = process.env.O1CODER_EVAL_FULL === "1"
 
 /**
- * MBPP+ (development snapshot) tasks whose canonical solution fails its own base asserts:
- * 164 `are_equivalent`: the canonical div_sum adds 1 twice and counts n itself (23 -> 25, 47 -> 49),
- *   while the original MBPP asserts compare sums of proper divisors (23 and 47 both give 1: True).
- * 295 `sum_div`: the canonical sums every divisor including the number (8 -> 15.0); the asserts
- *   expect proper divisors (8 -> 7). Later EvalPlus releases fixed both.
+ * MBPP+ is graded as EvalPlus grades it (Grading.ts): base_input and plus_input labelled by the canonical
+ * solution, so its 164 and 295, whose canonical solutions fail the snapshot's own base asserts, pass by
+ * EvalPlus's special oracles; every input is scored (heavy values by digest), nothing is left out.
  */
-const CANONICAL_FAILS_BASE = ["mbpp-plus/164", "mbpp-plus/295"]
-/**
- * Tasks with plus inputs the canonical solution cannot label: its value is too large (255
- * `combinations_colors`, 462 `combinations_list`, 630 `get_coordinates` return thousands of
- * tuples), or it times out. They are left out of scoring and reported as notes.
- */
-const UNLABELLED = ["mbpp-plus/255", "mbpp-plus/462", "mbpp-plus/630"]
-/**
- * Mbpp/2 `similar_elements` returns `tuple(set(a) & set(b))`: for strings the order depends on the
- * process's hash seed, so the label (computed in one sandbox process) and the answer's value (in
- * another) can differ. It passes or fails by chance until the sandbox fixes PYTHONHASHSEED.
- */
-const NONDETERMINISTIC = ["mbpp-plus/2"]
-
 const layer = Layer.mergeAll(EvaluationsRepo.Default, sandboxLayer({ workers: 2 })).pipe(Layer.provideMerge(TestDatabase.pglite))
 
 const reference = (problems: ReadonlyArray<Problem>, dataset: string, split = "all") =>
@@ -47,24 +31,23 @@ const failing = (report: Evaluate.EvaluationReport) =>
 
 describe("reference policy on MBPP+", () => {
   it.layer(layer, { timeout: FULL ? 1_800_000 : 240_000 })((it) => {
-    it.effect.skipIf(plus.missing)(`MBPP+ (${FULL ? "all 399" : "a fixed subset"}): 100% but the listed canonical-solution exceptions`, () =>
+    it.effect.skipIf(plus.missing)(`MBPP+ (${FULL ? "all 399" : "a fixed subset"}): 100% with every base and plus input scored (EvalPlus grading)`, () =>
       Effect.gen(function* () {
         const parsed = yield* readMbppPlus(plus.path)
         const all = parsed.problems.map((r) => r.problem)
         expect(all.length).toBe(399)
-        const keep = new Set(["164", "295", "255", "737", "794"])
+        const keep = new Set(["164", "295", "255", "462", "558", "581", "630", "737", "794", "769", "579"])
         const problems = FULL ? all : all.filter((p, i) => i < 40 || keep.has(p.taskId))
         const report = yield* reference(problems, "mbpp-plus")
-        const selected = new Set(problems.map((p) => p.id as string))
         const failed = failing(report)
-        expect(failed.filter((id) => !NONDETERMINISTIC.includes(id))).toEqual(CANONICAL_FAILS_BASE.filter((id) => selected.has(id)))
-        // Some plus inputs cannot be labelled (values too large, or the canonical solution times out on them under load).
-        const unlabelled = report.notes.filter((n) => n.includes("could not label")).map((n) => n.split(":")[0]!)
-        expect(unlabelled.filter((id) => !UNLABELLED.includes(id))).toEqual([])
-        // re.Match results (737, 794) are compared by `is not None`, as EvalPlus does, not left out
-        expect(report.notes.some((n) => n.includes("Match"))).toBe(false)
-        expect(report.evaluation.metrics["pass@1"]).toBeCloseTo(1 - failed.length / problems.length, 12)
-        console.log(`MBPP+ reference, ${problems.length} tasks: pass@1 ${report.evaluation.metrics["pass@1"]}, failing ${failed.join(", ")}; notes:\n${report.notes.join("\n")}`)
+        expect(failed).toEqual([])
+        const m = report.evaluation.metrics
+        const inputs = problems.reduce((a, p) => a + p.heldOutBaseInputs.length + p.heldOutInputs.length, 0)
+        expect(m.inputs_unscored).toBe(0)
+        expect(m.inputs_scored).toBe(inputs)
+        expect(report.notes.filter((n) => n.includes("could not label"))).toEqual([])
+        expect(m["pass@1"]).toBe(1)
+        console.log(`MBPP+ reference, ${problems.length} tasks: pass@1 ${m["pass@1"]}, ${m.inputs_scored} of ${inputs} inputs scored, ${m.inputs_unscored} unscored, ${m.seconds} s`)
         expect(report.protocolText).toContain("plus_input")
       }), FULL ? 1_800_000 : 240_000
     )

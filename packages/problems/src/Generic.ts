@@ -36,6 +36,8 @@ export const GenericRecord = Schema.Struct({
   visible_tests: Schema.optionalWith(Schema.Array(GenericTest), { default: () => [] }),
   held_out_tests: Schema.Array(GenericTest),
   held_out_inputs: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  /** EvalPlus's base_input (MBPP+, HumanEval+): labelled by the reference under EvalPlus grading. */
+  held_out_base_inputs: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   atol: Schema.optional(Schema.Number),
   split: Schema.optionalWith(Schema.String, { default: () => "test" })
 })
@@ -78,6 +80,7 @@ export const toGenericRecord = (p: Problem): GenericRecord => ({
   visible_tests: p.visibleTests.map(fromTest),
   held_out_tests: p.heldOutTests.map(fromTest),
   held_out_inputs: p.heldOutInputs,
+  ...(p.heldOutBaseInputs.length > 0 ? { held_out_base_inputs: p.heldOutBaseInputs } : {}),
   ...(p.atol !== undefined ? { atol: p.atol } : {}),
   split: p.split
 })
@@ -114,6 +117,7 @@ export const readGeneric = (file: string, dataset = datasetFromFile(file)) =>
           visibleTests: visible,
           heldOutTests: heldOut,
           heldOutInputs: r.held_out_inputs,
+          heldOutBaseInputs: r.held_out_base_inputs,
           ...(r.atol !== undefined ? { atol: r.atol } : {})
         })
       }

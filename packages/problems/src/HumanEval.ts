@@ -36,6 +36,7 @@ const convert = (dataset: string, plus: boolean) => (r: typeof HumanEvalRecord.T
     : r.prompt + r.canonical_solution
   const signature = signatureOf(r.prompt, r.entry_point)
   const heldOutInputs = plus ? pythonArgLists(rawField(raw, "plus_input")) : []
+  const heldOutBaseInputs = plus ? pythonArgLists(rawField(raw, "base_input")) : []
   return {
     _tag: "problem",
     problem: Problem.make({
@@ -51,6 +52,7 @@ const convert = (dataset: string, plus: boolean) => (r: typeof HumanEvalRecord.T
       visibleTests: [],
       heldOutTests: checkTests(r.test, r.entry_point, promptHelpers(r.prompt, r.entry_point)),
       heldOutInputs,
+      heldOutBaseInputs,
       ...(plus && r.atol !== undefined ? { atol: r.atol } : {})
     })
   }

@@ -63,6 +63,7 @@ export const readMbppPlus = (file: string, dataset = "mbpp-plus") =>
           visibleTests: tests.slice(0, 1),
           heldOutTests: tests,
           heldOutInputs: pythonArgLists(rawField(raw, "plus_input"), (args) => mbppPlusArgs(task, args)),
+          heldOutBaseInputs: pythonArgLists(rawField(raw, "base_input"), (args) => mbppPlusArgs(task, args)),
           atol: r.atol
         })
       }

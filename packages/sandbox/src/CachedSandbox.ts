@@ -22,7 +22,9 @@ export const suiteHash = (request: RunRequest): string =>
     entryPoint: request.entryPoint ?? null,
     setup: request.setup ?? "",
     atol: request.atol ?? null,
-    tests: encodeTests(request.tests)
+    tests: encodeTests(request.tests),
+    // A fast-scoring run has `not_run` verdicts where a full run has real ones: never the same entry.
+    ...(request.stopAtFirstFailure === true ? { fast: true } : {})
   })
 
 export const executionKey = (request: RunRequest): { readonly key: string; readonly codeHash: string; readonly suiteHash: string } => {

@@ -32,12 +32,17 @@ export interface RunRequest {
   /** Absolute float tolerance for every CallTest without its own `atol` (the problem's atol). */
   readonly atol?: number | undefined
   readonly purpose?: Purpose | undefined
+  /**
+   * Fast scoring: the run stops at the first test that raises, times out or otherwise does not return
+   * (its remaining tests get `not_run`). Only "did every test pass?" is then meaningful.
+   */
+  readonly stopAtFirstFailure?: boolean | undefined
   readonly context?: { readonly runId?: string; readonly searchId?: string; readonly problemId?: string } | undefined
 }
 
 /** Result of calling a function on one argument list (used to label generated inputs). */
 export type CallOutcome =
-  | { readonly _tag: "value"; readonly value: PyValue }
+  | { readonly _tag: "value"; readonly value: PyValue; /** The call's own time (child's clock). */ readonly ms?: number | undefined }
   | { readonly _tag: "error"; readonly status: "timeout" | "runtime_error" | "compile_error" | "memory_exceeded" | "output_limit" | "killed"; readonly error: string }
 
 export interface CallRequest {

@@ -2,6 +2,7 @@ import { Execution, type PyValue, sha256, type Test, Verdict } from "@o1coder/do
 import { Effect, Layer, type Scope } from "effect"
 import * as NodeOs from "node:os"
 import { pyEqual, pyRepr, pyWeight, stdoutEqual, toleranceFor } from "./Compare.ts"
+import { evalplusPasses } from "./EvalPlusCompare.ts"
 import { detect, type IsolationOptions, settingsFromConfig } from "./Isolation.ts"
 import { parsePyLiteral } from "./PyLiteral.ts"
 import { type CallOutcome, type CallRequest, Limits, type RunRequest, Sandbox, SandboxError } from "./Sandbox.ts"
@@ -41,7 +42,13 @@ const wireLimits = (limits: Limits): WireLimits => ({
 /** An expected value, the expression's own error, or `lost` when its evaluation was killed (not the test's fault). */
 type Expected = { readonly v: PyValue } | { readonly e: string; readonly lost?: boolean | undefined }
 
-const verdictFor = (test: Test, r: ResultEntry | undefined, expected: Expected | undefined, atol: number | undefined): Verdict => {
+const verdictFor = (
+  test: Test,
+  r: ResultEntry | undefined,
+  expected: Expected | undefined,
+  atol: number | undefined,
+  alternative?: Expected | undefined
+): Verdict => {
   if (r === undefined) return new Verdict({ status: "killed", ms: 0, error: "no result" })
   const ms = r.ms
   if (r.s !== "ok") return new Verdict({ status: r.s, ms, ...(r.e !== undefined ? { error: r.e } : {}) })
@@ -59,6 +66,12 @@ const verdictFor = (test: Test, r: ResultEntry | undefined, expected: Expected |
       if (expected !== undefined && "e" in expected && expected.lost === true) return new Verdict({ status: "killed", ms, error: expected.e })
       if (expected === undefined || "e" in expected) {
         return new Verdict({ status: "failed", ms, seen: pyRepr(r.v, SEEN_MAX), error: `expected value could not be evaluated: ${expected?.e ?? "missing"}` })
+      }
+      if (test.evalplus !== undefined) {
+        const alt = alternative !== undefined && "v" in alternative ? alternative.v : undefined
+        return evalplusPasses(r.v, expected.v, test.evalplus, alt)
+          ? new Verdict({ status: "passed", ms })
+          : new Verdict({ status: "failed", ms, seen: pyRepr(r.v, SEEN_MAX) })
       }
       const tolerance = toleranceFor(test.atol ?? atol)
       return pyEqual(expected.v, r.v, test.rtol === undefined ? tolerance : { ...tolerance, rel: test.rtol })
@@ -118,8 +131,11 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
         // Only values are cached: an evaluation that failed (e.g. timed out on a loaded machine) is retried next time.
         if ("v" in value) expectedCache.set(expectedKey(request.setup, expr), value)
       })
+      const valueOf = (expr: string) => knownExpected(request.setup, expr) ?? evaluated.get(expr)
       const verdicts = request.tests.map((test, i) =>
-        verdictFor(test, reply.res[i], test._tag === "call" ? (knownExpected(request.setup, test.expected) ?? evaluated.get(test.expected)) : undefined, request.atol)
+        test._tag === "call"
+          ? verdictFor(test, reply.res[i], test.expectedDigest !== undefined ? { v: test.expectedDigest } : valueOf(test.expected), request.atol, test.evalplus?.alt !== undefined ? valueOf(test.evalplus.alt) : undefined)
+          : verdictFor(test, reply.res[i], undefined, request.atol)
       )
       return new Execution({
         compiled: reply.compiled,
@@ -136,7 +152,11 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
       const started = performance.now()
       const exprs = [
         ...new Set(
-          request.tests.flatMap((t) => (t._tag === "call" && knownExpected(request.setup, t.expected) === undefined ? [t.expected] : []))
+          request.tests.flatMap((t) =>
+            t._tag !== "call"
+              ? []
+              : [...(t.expectedDigest === undefined ? [t.expected] : []), ...(t.evalplus?.alt !== undefined ? [t.evalplus.alt] : [])].filter((e) => knownExpected(request.setup, e) === undefined)
+          )
         )
       ]
       const job: WireJob = {
@@ -148,7 +168,8 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
         entry: request.entryPoint,
         tests: request.tests.map(wireTest),
         exp: exprs,
-        lim: wireLimits(limits)
+        lim: wireLimits(limits),
+        ...(request.stopAtFirstFailure === true ? { ff: true } : {})
       }
       const outcome = yield* pool.exec(job, watchdogFor(limits, exprs.length > 0))
       if (outcome._tag === "lost") return lostVerdicts(request.tests.length, outcome)
@@ -173,8 +194,8 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
       }
       return request.argsList.map((_, i): CallOutcome => {
         const r = outcome.reply.res[i]
-        if (r?.s === "ok" && r.v !== undefined) return { _tag: "value", value: r.v }
-        const status = r === undefined || r.s === "ok" || r.s === "failed" ? "killed" : r.s
+        if (r?.s === "ok" && r.v !== undefined) return { _tag: "value", value: r.v, ms: r.ms }
+        const status = r === undefined || r.s === "ok" || r.s === "failed" || r.s === "not_run" ? "killed" : r.s
         return { _tag: "error", status, error: r?.e ?? r?.s ?? "no result" }
       })
     })

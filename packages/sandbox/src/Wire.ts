@@ -37,6 +37,8 @@ export interface WireJob {
   readonly tests: ReadonlyArray<WireTest>
   readonly exp?: ReadonlyArray<string> | undefined
   readonly lim: WireLimits
+  /** Fast scoring: stop at the first test that does not run to completion (the rest are `not_run`). */
+  readonly ff?: boolean | undefined
 }
 
 const INT = /^-?(0|[1-9][0-9]*)$/
@@ -99,7 +101,7 @@ export const isPyValue = (u: unknown): u is PyValue => {
 
 export const WireValue: Schema.Schema<PyValue> = Schema.declare(isPyValue, { identifier: "PyValue" })
 
-export const WireStatus = Schema.Literal("ok", "failed", "runtime_error", "memory_exceeded", "timeout", "killed", "compile_error", "output_limit")
+export const WireStatus = Schema.Literal("ok", "failed", "runtime_error", "memory_exceeded", "timeout", "killed", "compile_error", "output_limit", "not_run")
 export type WireStatus = typeof WireStatus.Type
 
 const RequestId = Schema.Int.pipe(Schema.positive())

@@ -48,6 +48,23 @@ describe("sandbox", () => {
         expect(ex.total).toBe(10)
       }))
 
+    it.effect("fast scoring stops at the first test that raises, times out or fails its assert (the rest: not_run)", () =>
+      Effect.gen(function* () {
+        const sandbox = yield* Sandbox
+        const code = "def f(x):\n    if x == 1:\n        while True: pass\n    if x == 2:\n        raise ValueError(x)\n    return x\n"
+        const run = (args: ReadonlyArray<string>, stop: boolean) =>
+          sandbox.run({ code, kind: "function", entryPoint: "f", limits, stopAtFirstFailure: stop, tests: args.map((a) => new CallTest({ args: a, expected: a })) })
+        const statuses = (e: { verdicts: ReadonlyArray<{ status: string }> }) => e.verdicts.map((v) => v.status)
+        expect(statuses(yield* run(["0", "1", "0", "0"], true))).toEqual(["passed", "timeout", "not_run", "not_run"])
+        expect(statuses(yield* run(["0", "2", "0"], true))).toEqual(["passed", "runtime_error", "not_run"])
+        expect(statuses(yield* run(["0", "2", "0"], false))).toEqual(["passed", "runtime_error", "passed"])
+        const judged = yield* sandbox.run({
+          code, kind: "function", entryPoint: "f", limits, stopAtFirstFailure: true,
+          tests: [new AssertTest({ source: "assert f(3) == 4" }), new CallTest({ args: "0", expected: "0" })]
+        })
+        expect(statuses(judged)).toEqual(["failed", "not_run"])
+      }))
+
     it.effect("the candidate runs as its own __main__ module (dataclasses, pickle)", () =>
       Effect.gen(function* () {
         const sandbox = yield* Sandbox

@@ -15,6 +15,10 @@ export type LabelFailure = typeof LabelFailure.Type
 export interface HeldOutLabels {
   readonly tests: ReadonlyArray<Test>
   readonly failures: ReadonlyArray<LabelFailure>
+  /** The reference's time per test (ms), where measured (same order as `tests`). */
+  readonly times?: ReadonlyArray<number> | undefined
+  /** The first `baseCount` tests label base inputs (EvalPlus grading); 0 otherwise. */
+  readonly baseCount?: number | undefined
 }
 
 export interface EvaluationRecord {
@@ -58,7 +62,12 @@ const decodeRow = (row: unknown): Effect.Effect<EvaluationRecord, ParseResult.Pa
   })
 
 const encodeDetails = Schema.encodeSync(Evaluation.fields.details)
-const Labels = Schema.Struct({ tests: Schema.Array(Test), failures: Schema.Array(LabelFailure) })
+const Labels = Schema.Struct({
+  tests: Schema.Array(Test),
+  failures: Schema.Array(LabelFailure),
+  times: Schema.Array(Schema.Number),
+  base_count: Schema.Number
+})
 
 const COLUMNS = "id, run_id, round, model_version, dataset, split, mode, protocol, metrics, details, notes, created_at"
 
@@ -107,10 +116,12 @@ export class EvaluationsRepo extends Effect.Service<EvaluationsRepo>()("o1coder/
       ])} order by created_at desc, id limit ${o.limit ?? 50}`.pipe(Effect.flatMap(Effect.forEach(decodeRow)))
 
     const getLabels = (problemId: string, key: string): Effect.Effect<HeldOutLabels | undefined, SqlError | ParseResult.ParseError> =>
-      sql<{ tests: unknown; failures: unknown }>`select tests, failures from held_out_labels
+      sql<{ tests: unknown; failures: unknown }>`select tests, failures, times, base_count from held_out_labels
         where problem_id = ${problemId} and key = ${key}`.pipe(
         Effect.flatMap((rows) =>
-          rows.length === 0 ? Effect.succeed(undefined) : Schema.decodeUnknown(Labels)(rows[0])
+          rows.length === 0
+            ? Effect.succeed(undefined)
+            : Effect.map(Schema.decodeUnknown(Labels)(rows[0]), (l): HeldOutLabels => ({ tests: l.tests, failures: l.failures, times: l.times, baseCount: l.base_count }))
         )
       )
 
@@ -119,8 +130,11 @@ export class EvaluationsRepo extends Effect.Service<EvaluationsRepo>()("o1coder/
         problem_id: problemId,
         key,
         tests: JSON.stringify(Schema.encodeSync(Schema.Array(Test))(labels.tests)),
-        failures: JSON.stringify(labels.failures)
-      })} on conflict (problem_id, key) do update set tests = excluded.tests, failures = excluded.failures`.pipe(Effect.asVoid)
+        failures: JSON.stringify(labels.failures),
+        times: JSON.stringify(labels.times ?? []),
+        base_count: labels.baseCount ?? 0
+      })} on conflict (problem_id, key) do update set tests = excluded.tests, failures = excluded.failures,
+        times = excluded.times, base_count = excluded.base_count`.pipe(Effect.asVoid)
 
     return { save, get, list, getLabels, putLabels } as const
   })

@@ -43,6 +43,7 @@ const Row = Schema.Struct({
   visible_tests: Schema.Unknown,
   held_out_tests: Schema.Unknown,
   held_out_inputs: Schema.Unknown,
+  held_out_base_inputs: Schema.Unknown,
   atol: Schema.NullOr(Schema.Number)
 })
 
@@ -62,6 +63,7 @@ const decodeRow = (row: unknown): Effect.Effect<Problem, ParseResult.ParseError>
       visibleTests: r.visible_tests,
       heldOutTests: r.held_out_tests,
       heldOutInputs: r.held_out_inputs,
+      heldOutBaseInputs: r.held_out_base_inputs,
       ...(r.atol !== null ? { atol: r.atol } : {})
     })
   )
@@ -82,19 +84,20 @@ const toRow = ({ problem: p, sourceFile, sourceLine }: ProblemRecord) => ({
   visible_tests: JSON.stringify(encodeTests(p.visibleTests)),
   held_out_tests: JSON.stringify(encodeTests(p.heldOutTests)),
   held_out_inputs: JSON.stringify(p.heldOutInputs),
+  held_out_base_inputs: JSON.stringify(p.heldOutBaseInputs),
   atol: p.atol ?? null,
   source_file: sourceFile ?? null,
   source_line: sourceLine ?? null
 })
 
 const COLUMNS = `id, dataset, task_id, split, kind, statement, entry_point, signature, reference, setup,
-  visible_tests, held_out_tests, held_out_inputs, atol`
+  visible_tests, held_out_tests, held_out_inputs, held_out_base_inputs, atol`
 
 /** Natural task order: numeric task ids numerically ("2" < "10"), then the others by text. */
 const ORDER = `dataset, (task_id ~ '^[0-9]+$') desc,
   case when task_id ~ '^[0-9]+$' then lpad(task_id, 40, '0') else task_id end, task_id`
 
-/** Rows per INSERT statement (16 parameters each; Postgres allows 65535 per statement). */
+/** Rows per INSERT statement (17 parameters each; Postgres allows 65535 per statement). */
 const CHUNK = 500
 
 /**
@@ -124,7 +127,7 @@ export class ProblemsRepo extends Effect.Service<ProblemsRepo>()("o1coder/Proble
                   kind = excluded.kind, statement = excluded.statement, entry_point = excluded.entry_point,
                   signature = excluded.signature, reference = excluded.reference, setup = excluded.setup,
                   visible_tests = excluded.visible_tests, held_out_tests = excluded.held_out_tests,
-                  held_out_inputs = excluded.held_out_inputs, atol = excluded.atol,
+                  held_out_inputs = excluded.held_out_inputs, held_out_base_inputs = excluded.held_out_base_inputs, atol = excluded.atol,
                   source_file = excluded.source_file, source_line = excluded.source_line,
                   imported_at = now()`,
             { discard: true }

@@ -506,6 +506,8 @@ class FunctionRun:
         self.loaded = False
         self.deadline = time.monotonic() + job.lim["total_s"]
         self.last = time.monotonic()
+        # Fast scoring: the run ends at the first test that does not run to completion (the rest are not run).
+        self.ff = req.get("ff") is True
         # The candidate never sees an assert's source, nor anything but its own arguments.
         self.cand_tests = [t if t["k"] == "call" else {"k": "assert"} for t in self.tests]
 
@@ -544,6 +546,12 @@ class FunctionRun:
         if self.res[self.pos] is None:
             self.res[self.pos] = _result(status, error)
         self.pos += 1
+        self.stop_early(self.pos - 1)
+
+    def stop_early(self, i):
+        """In fast scoring, after test `i` did not pass, the remaining tests are not run."""
+        if self.ff and self.pos < self.n and self.res[i] is not None and self.res[i]["s"] not in ("ok", "not_run"):
+            self.fill(self.pos, "not_run", "not run: test %d did not pass (fast scoring)" % i)
 
     def read(self, p):
         """Handles the frames `p` has written; False when the run ends (a forged frame ends it)."""
@@ -659,6 +667,7 @@ class FunctionRun:
                 r["v"] = _value(f)
             self.res[i] = r
             self.pos = i + 1
+            self.stop_early(i)
         elif kind == "A":
             if type(i) is not int or i != self.pos or self.tests[i]["k"] != "assert" or self.judge_at is not None:
                 raise Bad("an assert test out of turn")
@@ -715,6 +724,7 @@ class FunctionRun:
             self.judge_at = None
             self.res[i] = _result(status, _error_text(f), f.get("ms", 0))
             self.after_assert(i)
+            self.stop_early(i)
 
 
 # ---------------------------------------------------------------- stdio problems and expected values
