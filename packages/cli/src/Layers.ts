@@ -1,4 +1,203 @@
-import { Database } from "@o1coder/store"
+import type { DatabaseTarget } from "@o1coder/store/Database"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { Sandbox, SandboxError } from "@o1coder/sandbox/Sandbox"
+import type { Reward } from "@o1coder/reward/Reward"
+import type { RunConfig } from "@o1coder/selfplay/RunConfig"
+import type { SelfPlayEvents } from "@o1coder/selfplay/Stages"
+import { Config, ConfigProvider, Context, Effect, Layer, Option, Redacted } from "effect"
 
-/** The program's one SqlClient: Postgres when DATABASE_URL (or --database-url) is set, else embedded PGlite. */
-export const DatabaseLive = Database.layerFromConfig
+/**
+ * The composition root: the one place where the program's layer graph is built. Every command
+ * takes its services from `Graph` (through `provide` or `Graph` itself) and only parses
+ * arguments, calls services and renders. Settings come from `Config` (the environment, with the
+ * global options of the command line on top, see `globalsProvider`).
+ *
+ * The graph is parameterised by its leaves (the database, the sandbox's worker pool, the
+ * self-play progress sink): tests swap one leaf for a test double and run a real command on the
+ * rest. Packages are loaded when a layer that needs them is built, so a command line loads only
+ * what it uses (`o1coder sql` never loads the search engine).
+ */
+
+/** A layer whose package is imported when the layer is built. */
+const lazy = <A, E, R>(load: () => Promise<Layer.Layer<A, E, R>>): Layer.Layer<A, E, R> =>
+  Layer.unwrapEffect(Effect.promise(load))
+
+/** What the graph is built on; `liveLeaves` in the program, doubles in tests. */
+export interface Leaves {
+  /** The one SqlClient, migrated. */
+  readonly database: Layer.Layer<SqlClient.SqlClient, unknown>
+  /** The isolated worker pool (uncached). */
+  readonly sandbox: Layer.Layer<Sandbox, SandboxError>
+  /** Where self-play progress events go. */
+  readonly events: Layer.Layer<SelfPlayEvents, unknown>
+}
+
+export const liveLeaves: Leaves = {
+  database: lazy(() => import("@o1coder/store/Database").then((m) => m.layerFromConfig)),
+  sandbox: lazy(() => import("@o1coder/sandbox/SandboxLive").then((m) => m.SandboxLive)),
+  events: lazy(() => import("./SelfPlayProgress.ts").then((m) => m.layerFromConfig))
+}
+
+/** Every repository over the database: each command's store. */
+const storeOn = (database: Leaves["database"]) =>
+  lazy(async () => {
+    const [problems, search, suites, executions, evaluations, datasets, versions, jobs, runs, calls] = await Promise.all([
+      import("@o1coder/store/ProblemsRepo"),
+      import("@o1coder/store/SearchRepo"),
+      import("@o1coder/store/SuitesRepo"),
+      import("@o1coder/store/ExecutionsRepo"),
+      import("@o1coder/store/EvaluationsRepo"),
+      import("@o1coder/store/DatasetsRepo"),
+      import("@o1coder/store/ModelVersionsRepo"),
+      import("@o1coder/store/JobsRepo"),
+      import("@o1coder/store/RunsRepo"),
+      import("@o1coder/store/ModelCallsRepo")
+    ])
+    return Layer.mergeAll(
+      problems.ProblemsRepo.Default,
+      search.SearchRepo.Default,
+      suites.SuitesRepo.Default,
+      executions.ExecutionsRepo.Default,
+      evaluations.EvaluationsRepo.Default,
+      datasets.DatasetsRepo.Default,
+      versions.ModelVersionsRepo.Default,
+      jobs.JobsRepo.Default,
+      runs.RunsRepo.Default,
+      calls.ModelCallsRepo.Default
+    ).pipe(Layer.provideMerge(database))
+  })
+
+/** The reward settings every command uses: `O1CODER_REWARD_*` (a run's own `reward` section for self-play). */
+const rewardLive = lazy(() => import("@o1coder/reward/Reward").then((m) => m.Reward.layerFromConfig))
+
+/** Trainer backends: local, Slurm (its default partition), Ray (when an address is known). */
+export interface TrainingOptions {
+  readonly rayAddress?: string | undefined
+  readonly slurmPartition?: string | undefined
+}
+
+/** Ray's dashboard: the option, else `RAY_ADDRESS`, else the local default. */
+export const rayAddressConfig = Config.string("RAY_ADDRESS").pipe(Config.withDefault("http://127.0.0.1:8265"))
+
+const makeGraph = (leaves: Leaves) => {
+  const store = storeOn(leaves.database)
+
+  /** The pool under the execution cache: a resumed search or evaluation pays no execution twice. */
+  const cachedSandbox = lazy(() =>
+    import("@o1coder/sandbox/CachedSandbox").then((m) => m.layer.pipe(Layer.provide(leaves.sandbox)))
+  )
+
+  const backends = (options: TrainingOptions) =>
+    lazy(async () => {
+      const [{ FetchHttpClient }, training] = await Promise.all([import("@effect/platform"), import("@o1coder/training")])
+      const { LocalBackend, RayBackend, SlurmBackend, TrainingBackends } = training
+      return TrainingBackends.layer(
+        LocalBackend.make(),
+        Effect.succeed(SlurmBackend.make(options.slurmPartition !== undefined ? { partition: options.slurmPartition } : {})),
+        ...(options.rayAddress !== undefined ? [RayBackend.make({ address: options.rayAddress })] : [])
+      ).pipe(Layer.provideMerge(FetchHttpClient.layer))
+    })
+
+  /** Search and test generation on the cached sandbox; `reward` is the one Reward of the graph. */
+  const searchOn = <E>(reward: Layer.Layer<Reward, E>) =>
+    lazy(async () => {
+      const [{ Search }, { TestGen, MutantSourceLive }] = await Promise.all([import("@o1coder/search/Search"), import("@o1coder/tcg")])
+      return Layer.mergeAll(Search.Default, TestGen.Default).pipe(Layer.provideMerge(Layer.mergeAll(cachedSandbox, MutantSourceLive, reward)))
+    })
+
+  const search = searchOn(rewardLive)
+
+  const trainer = (options: TrainingOptions) =>
+    lazy(() => import("@o1coder/training").then((m) => m.Trainer.Default)).pipe(Layer.provideMerge(backends(options)))
+
+  return {
+    leaves,
+    /** Every repository and the SqlClient (`sql`, `problems`, `runs`, ...). */
+    store,
+    /** The worker pool alone, no store (`exec`, `doctor`). */
+    sandbox: leaves.sandbox,
+    /** `search`, `eval`: Search, TestGen, the cached sandbox and the Reward, over the store. */
+    search: search.pipe(Layer.provideMerge(store)),
+    /** `tcg`: test generation on the uncached pool (suites are stored per problem and options). */
+    tcg: lazy(() =>
+      import("@o1coder/tcg").then(({ MutantSourceLive, TestGen }) => TestGen.Default.pipe(Layer.provideMerge(Layer.mergeAll(leaves.sandbox, MutantSourceLive))))
+    ).pipe(Layer.provideMerge(store)),
+    /** `export`: the Exporter over the store. */
+    exporter: lazy(() => import("@o1coder/training").then((m) => m.Exporter.Default)).pipe(Layer.provideMerge(store)),
+    /** `train`: the Trainer and its backends over the store. */
+    training: (options: TrainingOptions) => trainer(options).pipe(Layer.provideMerge(store)),
+    /** The Trainer and its backends on the store of the enclosing layer (`status` refreshing a run's jobs). */
+    trainerOnStore: (options: TrainingOptions) => trainer(options),
+    /** `ui`: the read models over the store. */
+    views: lazy(() => import("@o1coder/ui").then((m) => m.Views.Default)).pipe(Layer.provideMerge(store)),
+    /** `run`, `resume`, `demo`: the store and the progress sink; `selfPlay` is added per run. */
+    runs: leaves.events.pipe(Layer.provideMerge(store)),
+    /**
+     * The engine and the live stages of one run's configuration (its reward weights and Ray
+     * address), on the store of the enclosing `runs` layer (one SqlClient for the whole run).
+     */
+    selfPlay: (config: RunConfig) =>
+      lazy(async () => {
+        const [SelfPlay, LiveStages, { Reward, RewardConfig }, training, { FetchHttpClient }] = await Promise.all([
+          import("@o1coder/selfplay/SelfPlay"),
+          import("@o1coder/selfplay/LiveStages"),
+          import("@o1coder/reward/Reward"),
+          import("@o1coder/training"),
+          import("@effect/platform")
+        ])
+        const reward = Reward.layer(new RewardConfig({ compileWeight: config.reward.alpha, gamma: config.reward.gamma }))
+        const services = Layer.mergeAll(training.Exporter.Default, training.Trainer.Default, training.Serving.Default).pipe(
+          Layer.provideMerge(backends({ rayAddress: config.training.ray?.address })),
+          Layer.provideMerge(FetchHttpClient.layer)
+        )
+        return SelfPlay.layer.pipe(Layer.provideMerge(LiveStages.layer), Layer.provideMerge(Layer.mergeAll(searchOn(reward), services)))
+      })
+  }
+}
+
+export type Graph = ReturnType<typeof makeGraph>
+
+/** The layer graph a command takes its services from (`Graph.live` in the program). */
+export class AppGraph extends Context.Tag("o1coder/cli/AppGraph")<AppGraph, Graph>() {
+  static readonly make = makeGraph
+  static readonly live = Layer.sync(AppGraph, () => makeGraph(liveLeaves))
+}
+
+type Slice = { [K in keyof Graph]: Graph[K] extends Layer.Layer<any, any, never> ? K : never }[keyof Graph]
+
+type Provided<L, A, E, R> = L extends Layer.Layer<infer ROut, infer LE, infer LR>
+  ? Effect.Effect<A, E | LE, Exclude<R, ROut> | LR | AppGraph>
+  : never
+
+/** Runs `effect` with the services of one slice of the graph, built for this effect and released after it. */
+export const provide =
+  <K extends Slice>(slice: K) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Provided<Graph[K], A, E, R> =>
+    Effect.flatMap(AppGraph, (graph) => Effect.provide(effect, graph[slice] as Layer.Layer<any, any, never>)) as any
+
+/** Runs `effect` with a layer the graph makes from arguments (`graph => graph.training(options)`). */
+export const provideWith =
+  <L extends Layer.Layer<any, any, any>>(f: (graph: Graph) => L) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Provided<L, A, E, R> =>
+    Effect.flatMap(AppGraph, (graph) => Effect.provide(effect, f(graph))) as any
+
+/** The store's settings for `target`: `DATABASE_URL` or `O1CODER_DATA_DIR` as the store reads them. */
+const storeSettings = (target: DatabaseTarget): Map<string, string> =>
+  target._tag === "Postgres"
+    ? new Map([["DATABASE_URL", Redacted.value(target.url)]])
+    : new Map([["DATABASE_URL", ""], ...(target.dataDir !== undefined ? [["O1CODER_DATA_DIR", target.dataDir] as const] : [])])
+
+/** Config from `values` first, then from the provider already in effect. */
+const overlay = (values: Map<string, string>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.configProviderWith((outer) =>
+    Effect.withConfigProvider(effect, ConfigProvider.fromMap(values).pipe(ConfigProvider.orElse(() => outer)))
+  )
+
+/** Runs `effect` on the store at `target` (the demo's own data directory, the store `ui` shows). */
+export const withStore = (target: DatabaseTarget) => overlay(storeSettings(target))
+
+/** The global options of the command line as config over the environment's. */
+export const globalsProvider = (globals: { readonly databaseUrl: Option.Option<string> }) =>
+  ConfigProvider.fromMap(new Map(Option.match(globals.databaseUrl, { onNone: () => [], onSome: (url) => [["DATABASE_URL", url]] }))).pipe(
+    ConfigProvider.orElse(() => ConfigProvider.fromEnv())
+  )

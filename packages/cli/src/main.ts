@@ -1,11 +1,12 @@
 import { Command, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Array, Cause, Console, Effect } from "effect"
+import { Array, Cause, Console, Effect, Option } from "effect"
 import { groups, loadAll, loadFor, registry } from "./commands/index.ts"
 import { describeCommand, renderCommandHelp, renderRootHelp, type CommandHelp, type GlobalOption } from "./Help.ts"
 import { databaseMessage, describeDatabaseMessage } from "@o1coder/store/SqlErrors"
 import { ExitCode, exitCodeOf } from "./ExitCodes.ts"
+import { AppGraph, globalsProvider } from "./Layers.ts"
 import { TableLayout } from "./Output.ts"
 import { colourAllowed, plainConsole } from "./Terminal.ts"
 
@@ -24,19 +25,21 @@ const globals: ReadonlyArray<GlobalOption> = [
 
 /**
  * Global options are accepted anywhere on the line: they are taken out of the arguments before
- * @effect/cli parses them. `--database-url` is handed to the store as DATABASE_URL.
+ * @effect/cli parses them. `--database-url` becomes the store's `DATABASE_URL` setting (see
+ * `Layers.globalsProvider`).
  */
 const takeGlobals = (argv: ReadonlyArray<string>) => {
   const rest: Array<string> = []
   let wide = false
+  let databaseUrl = Option.none<string>()
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
-    if (arg === "--database-url" && i + 1 < argv.length) process.env.DATABASE_URL = argv[++i]!
-    else if (arg.startsWith("--database-url=")) process.env.DATABASE_URL = arg.slice("--database-url=".length)
+    if (arg === "--database-url" && i + 1 < argv.length) databaseUrl = Option.some(argv[++i]!)
+    else if (arg.startsWith("--database-url=")) databaseUrl = Option.some(arg.slice("--database-url=".length))
     else if (arg === "--wide") wide = true
     else rest.push(arg)
   }
-  return { argv: rest, wide }
+  return { argv: rest, wide, databaseUrl }
 }
 
 const description =
@@ -99,7 +102,7 @@ const report = (cause: Cause.Cause<unknown>) =>
     if (process.env.O1CODER_DEBUG === "1") yield* Console.error(Cause.pretty(cause))
   })
 
-const { argv, wide } = takeGlobals(process.argv)
+const { argv, databaseUrl, wide } = takeGlobals(process.argv)
 const help = await helpText(argv.slice(2))
 if (help !== undefined) {
   process.stdout.write(`${help}\n`)
@@ -107,7 +110,7 @@ if (help !== undefined) {
   const subcommands = await loadFor(argv.slice(2))
   const base = Command.make("o1coder")
   const info = { name: "o1coder", version: VERSION }
-  // Each command provides the services it needs (see Layers.ts): only the platform is provided here.
+  // Each command builds the slice of the layer graph it needs (Layers.ts); here: the graph, its config and the platform.
   const program = Array.isNonEmptyReadonlyArray(subcommands)
     ? Command.run(base.pipe(Command.withSubcommands(subcommands)), info)(argv)
     : Command.run(base, info)(argv)
@@ -118,6 +121,8 @@ if (help !== undefined) {
       Cause.isInterruptedOnly(cause) ? Effect.sync(() => void (process.exitCode = ExitCode.interrupted)) : report(cause)
     ),
     Effect.provideService(TableLayout, { width }),
+    Effect.provide(AppGraph.live),
+    Effect.withConfigProvider(globalsProvider({ databaseUrl })),
     (effect) => (colourAllowed() ? effect : Effect.flatMap(Effect.console, (c) => Effect.withConsole(effect, plainConsole(c)))),
     Effect.provide(NodeContext.layer),
     NodeRuntime.runMain({

@@ -1,5 +1,5 @@
 import type { Execution } from "@o1coder/domain"
-import { Context, Layer, Schema } from "effect"
+import { Config, ConfigError, Context, Effect, Either, Layer, Schema } from "effect"
 
 /**
  * Settings of the O1-Coder paper's reward formulas. Defaults follow the official
@@ -17,6 +17,23 @@ export class RewardConfig extends Schema.Class<RewardConfig>("RewardConfig")({
 }) {
   static readonly default = new RewardConfig({})
 }
+
+/** A number setting; unset or empty means the default, anything that is not a finite number is an error. */
+const numberSetting = (name: string, fallback: number): Config.Config<number> =>
+  Config.string(name).pipe(
+    Config.withDefault(""),
+    Config.mapOrFail((text) => {
+      if (text.trim() === "") return Either.right(fallback)
+      const value = Number(text)
+      return Number.isFinite(value) ? Either.right(value) : Either.left(ConfigError.InvalidData([name], `expected a number, got ${JSON.stringify(text)}`))
+    })
+  )
+
+/** `O1CODER_REWARD_COMPILE_WEIGHT` (α of the terminal reward) and `O1CODER_REWARD_GAMMA`, over the defaults. */
+export const rewardConfigFromConfig: Config.Config<RewardConfig> = Config.all({
+  compileWeight: numberSetting("O1CODER_REWARD_COMPILE_WEIGHT", RewardConfig.default.compileWeight),
+  gamma: numberSetting("O1CODER_REWARD_GAMMA", RewardConfig.default.gamma)
+}).pipe(Config.map((fields) => new RewardConfig(fields)))
 
 /** The outcome of a terminal step, as the search stores it on the node. */
 export interface TerminalReward {
@@ -73,16 +90,10 @@ export class Reward extends Context.Tag("o1coder/Reward")<Reward, RewardService>
   static readonly layer = (config: RewardConfig = RewardConfig.default): Layer.Layer<Reward> =>
     Layer.succeed(Reward, makeReward(config))
   static readonly Default: Layer.Layer<Reward> = Reward.layer()
-  /** Reads `O1CODER_REWARD_COMPILE_WEIGHT` and `O1CODER_REWARD_GAMMA` when set. */
-  static readonly fromEnv: Layer.Layer<Reward> = Layer.sync(Reward, () => {
-    const num = (name: string) => {
-      const v = process.env[name]
-      return v === undefined || v === "" || Number.isNaN(Number(v)) ? undefined : Number(v)
-    }
-    const compileWeight = num("O1CODER_REWARD_COMPILE_WEIGHT")
-    const gamma = num("O1CODER_REWARD_GAMMA")
-    return makeReward(
-      new RewardConfig({ ...(compileWeight !== undefined ? { compileWeight } : {}), ...(gamma !== undefined ? { gamma } : {}) })
-    )
-  })
+  /** The settings of `rewardConfigFromConfig` (`O1CODER_REWARD_*`); an invalid value fails the layer. */
+  static readonly layerFromConfig: Layer.Layer<Reward, ConfigError.ConfigError> = Layer.effect(
+    Reward,
+    Effect.map(rewardConfigFromConfig, makeReward)
+  )
 }
+

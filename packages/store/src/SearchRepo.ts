@@ -46,6 +46,13 @@ export class RunSearchTotals extends Schema.Class<RunSearchTotals>("RunSearchTot
   executions: Schema.Number
 }) {}
 
+/** A run's searches of one round: how many, and how many completed. */
+export class RoundSearches extends Schema.Class<RoundSearches>("RoundSearches")({
+  round: Schema.NullOr(Schema.Number),
+  done: Schema.Number,
+  total: Schema.Number
+}) {}
+
 /** A node as stored (the columns of `nodes`). */
 export interface NodeRow {
   readonly id: string
@@ -295,7 +302,17 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
         )
         .pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(RunSearchTotals))), Effect.orDie)
 
-    return { create, get, find, nodes, checkpoint, finish, markFailed, reopen, list, nodesOfProblem, treeStats, totalsByRun } as const
+    /** Per round of a run: how many searches it has and how many of them completed. */
+    const progressByRound = (runId: string) =>
+      sql
+        .unsafe<Record<string, unknown>>(
+          `select round::int as round, (count(*) filter (where status = 'completed'))::int as done, count(*)::int as total
+           from searches where run_id = $1 group by round order by round`,
+          [runId]
+        )
+        .pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(RoundSearches))), Effect.orDie)
+
+    return { create, get, find, nodes, checkpoint, finish, markFailed, reopen, list, nodesOfProblem, treeStats, totalsByRun, progressByRound } as const
   })
 }) {}
 

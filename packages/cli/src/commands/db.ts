@@ -3,7 +3,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Database } from "@o1coder/store"
 import { readOnlyQuery } from "@o1coder/store/ReadOnlyQuery"
 import { Console, Effect } from "effect"
-import { DatabaseLive } from "../Layers.ts"
+import { provide } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print rows as JSON instead of a table."))
@@ -15,7 +15,7 @@ const migrate = Command.make("migrate", {}, () =>
     const rows = yield* sql<{ id: number; name: string }>`select migration_id::int as id, name from effect_sql_migrations order by migration_id`
     yield* Console.log(`database: ${Database.describeTarget(target)}`)
     yield* Console.log(`schema up to date: ${rows.map((r) => `${String(r.id).padStart(4, "0")}_${r.name}`).join(", ")}`)
-  }).pipe(Effect.provide(DatabaseLive))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "Apply the SQL migrations in migrations/ and list them\n" +
@@ -37,7 +37,7 @@ export const sql = Command.make("sql", { query, json }, ({ json, query }) =>
   Effect.gen(function* () {
     const result = yield* readOnlyQuery(query)
     yield* output(json, result.rows, printTable(result.rows, result.columns))
-  }).pipe(Effect.provide(DatabaseLive))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "Run a read-only SQL query on the store\n" +

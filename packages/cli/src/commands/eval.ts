@@ -5,32 +5,20 @@ import { parseKs } from "@o1coder/eval/PassAtK"
 import { parseSamples } from "@o1coder/eval/Samples"
 import { searchOnVisibleTests } from "@o1coder/eval/SearchAdapter"
 import * as ModelSpecs from "@o1coder/models/ModelSpecs"
-import { Reward } from "@o1coder/reward"
-import { CachedSandbox, SandboxLive } from "@o1coder/sandbox"
-import { Search, SearchConfig } from "@o1coder/search"
+import { SearchConfig } from "@o1coder/search"
 import { EvaluationsRepo, type EvaluationRecord } from "@o1coder/store/EvaluationsRepo"
-import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
-import { SearchRepo } from "@o1coder/store/SearchRepo"
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Effect, Option } from "effect"
 import * as NodeFs from "node:fs"
-import { DatabaseLive } from "../Layers.ts"
+import { provide } from "../Layers.ts"
 import { formatCell } from "../Output.ts"
 import { output, printTable } from "../Output.ts"
 import { makeProgress } from "../Progress.ts"
 // mcts mode: the search's prompt and step options.
 import { examples, modelNotices, stepMaxTokens } from "./search.ts"
 
-const repos = Layer.mergeAll(EvaluationsRepo.Default, ProblemsRepo.Default, ExecutionsRepo.Default, SearchRepo.Default)
-// Every execution goes through the execution cache, which logs its purpose (search / scoring) in execution_log.
-const sandbox = CachedSandbox.layer.pipe(Layer.provide(SandboxLive))
-const EvalLive = Search.Default.pipe(
-  Layer.provideMerge(Layer.mergeAll(sandbox, Reward.Default)),
-  Layer.provideMerge(repos),
-  Layer.provideMerge(DatabaseLive)
-)
-const ShowLive = EvaluationsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))
-
+// Evaluation takes the search's services (the same Reward; executions through the execution cache,
+// which logs their purpose, search or scoring, in execution_log).
 const json = Options.boolean("json").pipe(Options.withDescription("Print the result as JSON."))
 const dataset = Options.text("dataset").pipe(
   Options.optional,
@@ -173,7 +161,7 @@ const evaluate = (o: {
       yield* progress.finish()
       const record = { evaluation: report.evaluation, notes: report.notes }
       yield* output(o.json, { ...report.evaluation, notes: report.notes }, printReport(record, false))
-    }).pipe(Effect.scoped, Effect.provide(EvalLive))
+    }).pipe(Effect.scoped, provide("search"))
 
 const DESCRIPTION = "Score a policy on a benchmark's held-out tests\n" +
       "Prints pass@k (unbiased estimator), base vs plus for MBPP+/HumanEval+, ASPR in mcts mode, and the test\n" +
@@ -191,7 +179,7 @@ const show = Command.make("show", { id, json }, (o) =>
     const repo = yield* EvaluationsRepo
     const record = yield* repo.get(o.id)
     yield* output(o.json, { ...record.evaluation, notes: record.notes }, printReport(record, true))
-  }).pipe(Effect.provide(ShowLive))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "Show a stored evaluation\n" +
@@ -220,7 +208,7 @@ const list = Command.make("list", { json }, (o) =>
       created: e.createdAt
     }))
     yield* output(o.json, rows, printTable(rows))
-  }).pipe(Effect.provide(ShowLive))
+  }).pipe(provide("store"))
 ).pipe(Command.withDescription("List stored evaluations, newest first\n\nExample:\n  o1coder eval list"))
 
 // `o1coder eval --dataset ...` runs an evaluation; `eval show ID` and `eval list` read stored ones.

@@ -1,11 +1,8 @@
 import { Args, Command, Options } from "@effect/cli"
-import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
-import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
-import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { exportTcg } from "@o1coder/tcg"
 import { defaultRenderPrompt, EXPORT_FORMATS, Exporter, plainRenderPrompt, type ExportKind } from "@o1coder/training"
-import { Effect, Layer, Option } from "effect"
-import { DatabaseLive } from "../Layers.ts"
+import { Effect, Option } from "effect"
+import { provide } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
 
 const KINDS = ["sft", "prm", "prm-pairs", "dpo", "verl", "tcg-sft", "tcg-dpo"] as const
@@ -39,8 +36,6 @@ const prompt = Options.choice("prompt", ["search", "plain"]).pipe(
   Options.withDescription("search (default): the search's own prompt text, so prompt + completion is what the policy saw; plain: statement only.")
 )
 const json = Options.boolean("json").pipe(Options.withDescription("Print the result as JSON."))
-
-const layer = Layer.mergeAll(Exporter.Default, DatasetsRepo.Default, ProblemsRepo.Default, SuitesRepo.Default).pipe(Layer.provideMerge(DatabaseLive))
 
 const u = Option.getOrUndefined
 
@@ -76,7 +71,7 @@ export const exportCommand = Command.make(
         renderPrompt: o.prompt === "search" ? defaultRenderPrompt : plainRenderPrompt
       })
       yield* output(o.json, result, printTable([{ dataset: result.datasetId, kind: result.kind, format: result.format, rows: result.rows, bytes: result.bytes, sha256: result.sha256, path: result.path }]))
-    }).pipe(Effect.provide(layer))
+    }).pipe(provide("exporter"))
 ).pipe(
   Command.withDescription(
     "Write training data from search trees or test suites\n" +

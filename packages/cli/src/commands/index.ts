@@ -1,9 +1,10 @@
 import type { Command } from "@effect/cli"
 import type { NodeContext } from "@effect/platform-node/NodeContext"
+import type { AppGraph } from "../Layers.ts"
 
-/** What every command module exports: its top-level commands, needing only the platform's services. */
+/** What every command module exports: its top-level commands, needing the platform and the layer graph. */
 export interface CommandModule {
-  readonly commands: ReadonlyArray<Command.Command<any, NodeContext, unknown, any>>
+  readonly commands: ReadonlyArray<Command.Command<any, NodeContext | AppGraph, unknown, any>>
 }
 
 type Load = () => Promise<CommandModule>

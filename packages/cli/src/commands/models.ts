@@ -2,7 +2,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { ModelSpecs, OpenAiCompatible, RecordReplay, SamplingOptions } from "@o1coder/models"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { Console, Effect, Option } from "effect"
-import { DatabaseLive } from "../Layers.ts"
+import { provide } from "../Layers.ts"
 import { output } from "../Output.ts"
 import { printNotice } from "../Progress.ts"
 
@@ -83,7 +83,7 @@ const tryCommand = Command.make(
           }
         })
       )
-    }).pipe(Effect.scoped, Effect.provide(ProblemsRepo.Default), Effect.provide(DatabaseLive))
+    }).pipe(Effect.scoped, provide("store"))
 ).pipe(
   Command.withDescription(
     "Sample completions of an exact prompt from any backend\n" +

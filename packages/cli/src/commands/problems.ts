@@ -2,11 +2,9 @@ import { Args, Command, Options } from "@effect/cli"
 import { FORMATS, importProblems, inferFormat, protocol } from "@o1coder/problems"
 import { InputError, Problem, type Test } from "@o1coder/domain"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
-import { Console, Effect, Layer, Option, Schema } from "effect"
-import { DatabaseLive } from "../Layers.ts"
+import { Console, Effect, Option, Schema } from "effect"
+import { provide } from "../Layers.ts"
 import { output, printJson, printTable } from "../Output.ts"
-
-const ProblemsLive = ProblemsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table."))
 
@@ -43,7 +41,7 @@ const importCommand = Command.make("import", { path, format, dataset: importData
       })
     )
     if (report.rejected.length > 0) process.exitCode = 1
-  }).pipe(Effect.provide(ProblemsLive))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "Import a benchmark file into the store\n" +
@@ -85,7 +83,7 @@ const list = Command.make("list", { dataset: listDataset, split, limit, offset, 
       }))
     )
     if (total > problems.length) yield* Console.log(`${problems.length} of ${total} shown (--limit, --offset)`)
-  }).pipe(Effect.provide(ProblemsLive))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "List imported problems in task order\n" +
@@ -155,7 +153,7 @@ const show = Command.make("show", { id, json }, (o) =>
         : [])
     ]
     yield* Console.log(lines.join("\n"))
-  }).pipe(Effect.provide(ProblemsLive))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "Show one problem\n" +

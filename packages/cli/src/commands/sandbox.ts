@@ -1,11 +1,12 @@
 import { Command, Options } from "@effect/cli"
 import { CallTest, InputError, type Test } from "@o1coder/domain"
 import { calledName, parseAssert } from "@o1coder/problems/PyAssert"
-import { Isolation, Limits, Sandbox, SandboxLive } from "@o1coder/sandbox"
+import { Isolation, Limits, Sandbox } from "@o1coder/sandbox"
 import { parseSuiteText } from "@o1coder/sandbox/SuiteFile"
 import { checkSyntax } from "@o1coder/sandbox/PythonSyntax"
 import { Console, Effect, Logger, LogLevel } from "effect"
 import * as NodeFs from "node:fs"
+import { provide } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text."))
@@ -83,7 +84,7 @@ const exec = Command.make("exec", { code: codeFile, tests: testsFile, entryPoint
       )
     )
     if (!execution.allPassed) process.exitCode = 1
-  }).pipe(Effect.provide(SandboxLive))
+  }).pipe(provide("sandbox"))
 ).pipe(
   Command.withDescription(
     "Run a Python file on a test suite in the sandbox\n" +
@@ -126,7 +127,7 @@ const doctor = Command.make("doctor", { json }, (args) =>
           })
           return ex.allPassed ? `passed (${Math.round(performance.now() - started)} ms)` : `FAILED: ${JSON.stringify(ex.verdicts)}`
         }).pipe(
-          Effect.provide(SandboxLive),
+          provide("sandbox"),
           Effect.catchAll((e) => Effect.succeed(`FAILED: ${e.message}`))
         )
     const report = {

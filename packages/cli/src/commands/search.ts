@@ -2,19 +2,16 @@ import { Args, Command, Options } from "@effect/cli"
 import type { Problem, Test } from "@o1coder/domain"
 import type { LanguageModelService } from "@o1coder/models"
 import { ModelSpecs, OpenAiCompatible } from "@o1coder/models"
-import { Reward } from "@o1coder/reward"
-import { CachedSandbox, SandboxLive } from "@o1coder/sandbox"
 import type { SearchOutcome, SearchSuite } from "@o1coder/search"
 import { Search, SearchConfig } from "@o1coder/search"
-import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import type { NodeRow } from "@o1coder/store/SearchRepo"
 import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
-import { MutantSourceLive, TestGen } from "@o1coder/tcg"
+import { TestGen } from "@o1coder/tcg"
 import * as UiLink from "@o1coder/ui/Link"
-import { Console, Effect, Layer, Option, Schema } from "effect"
-import { DatabaseLive } from "../Layers.ts"
+import { Console, Effect, Option, Schema } from "effect"
+import { provide } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
 import { makeProgress, printNotice } from "../Progress.ts"
 
@@ -51,13 +48,6 @@ export const stepMaxTokens = Options.integer("step-max-tokens").pipe(
   Options.withDescription("Tokens of one step at most (the max_tokens of each expansion request).")
 )
 const runId = Options.text("run-id").pipe(Options.optional, Options.withDescription("Tag the searches with this run id."))
-
-/** Search with its collaborators: the sandbox under the execution cache, test generation, rewards, the store. */
-const searchLayer = Layer.mergeAll(Search.Default, TestGen.Default).pipe(
-  Layer.provideMerge(Layer.mergeAll(CachedSandbox.layer.pipe(Layer.provide(SandboxLive)), MutantSourceLive, Reward.fromEnv)),
-  Layer.provideMerge(Layer.mergeAll(SearchRepo.Default, ProblemsRepo.Default, SuitesRepo.Default, ExecutionsRepo.Default)),
-  Layer.provideMerge(DatabaseLive)
-)
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000
 
@@ -185,7 +175,7 @@ const run = Command.make(
       const ordered = problems.flatMap((p) => finished.filter((f) => f.problemId === p.id))
       yield* output(o.json, { outcomes: ordered, failures }, printSummary(ordered, failures))
       if (failures.length > 0) return yield* new SearchesFailed({ failed: failures.length, total: problems.length })
-    }).pipe(Effect.scoped, Effect.provide(searchLayer))
+    }).pipe(Effect.scoped, provide("search"))
 )
 
 const searchId = Args.text({ name: "ID" }).pipe(Args.withDescription("A search id (see: o1coder sql \"select id, problem_id, status from searches\")."))
@@ -213,7 +203,7 @@ const resume = Command.make("resume", { searchId, json }, (o) =>
     })
     yield* progress.finish()
     yield* output(o.json, outcome, printSummary([outcome], []))
-  }).pipe(Effect.scoped, Effect.provide(searchLayer))
+  }).pipe(Effect.scoped, provide("search"))
 ).pipe(
   Command.withDescription(
     "Continue a stored search from its last checkpoint\n" +
@@ -288,7 +278,7 @@ const tree = Command.make("tree", { searchId, maxDepth, json }, (o) =>
           renderTree(nodes, record.bestNodeId, Option.getOrUndefined(o.maxDepth), Option.getOrUndefined(storedMaxDepth(record.config)))
       ).pipe(Effect.zipRight(Effect.flatMap(UiLink.pageLine(`/searches/${encodeURIComponent(record.id)}`), Console.log)))
     )
-  }).pipe(Effect.provide(SearchRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "Print a search tree as an indented outline\n" +

@@ -1,113 +1,22 @@
 import { Args, Command, Options } from "@effect/cli"
-import * as SqlClient from "@effect/sql/SqlClient"
-import { Database } from "@o1coder/store"
+import { JobsRepo } from "@o1coder/store/JobsRepo"
+import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
 import { RunsRepo, type RoundReport } from "@o1coder/store/RunsRepo"
-import * as Events from "@o1coder/selfplay/Events"
+import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { exampleYaml, KNOWN_DATASETS } from "@o1coder/selfplay/ExampleConfig"
-import { ConfigError, encodeConfig, loadConfig, parseConfigText, runIdFor, type RunConfig } from "@o1coder/selfplay/RunConfig"
+import { ConfigError, decodeConfig, encodeConfig, loadConfig, parseConfigText, runIdFor, type RunConfig } from "@o1coder/selfplay/RunConfig"
 import * as SelfPlay from "@o1coder/selfplay/SelfPlay"
 import { checkProblemsFile } from "@o1coder/selfplay/ProblemsFile"
 import * as Demo from "@o1coder/selfplay/Demo"
 import { shownStatus } from "@o1coder/selfplay/RunOwner"
-import type { SelfPlayEvent } from "@o1coder/selfplay/Stages"
-import { Cause, Console, Effect, Exit, Layer, Option, type Scope } from "effect"
-import * as NodeFs from "node:fs"
-import { DatabaseLive } from "../Layers.ts"
-import { output, printTable, tableText } from "../Output.ts"
-import { makeProgress, type Progress } from "../Progress.ts"
-import * as LiveStages from "@o1coder/selfplay/LiveStages"
-import { decodeConfig } from "@o1coder/selfplay/RunConfig"
-import { Reward, RewardConfig } from "@o1coder/reward"
-import { CachedSandbox, SandboxLive } from "@o1coder/sandbox"
-import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
-import { Search } from "@o1coder/search"
-import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
-import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
-import { SuitesRepo } from "@o1coder/store/SuitesRepo"
-import { SearchRepo } from "@o1coder/store/SearchRepo"
-import { EvaluationsRepo } from "@o1coder/store/EvaluationsRepo"
-import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
-import { TestGen } from "@o1coder/tcg"
+import { Trainer } from "@o1coder/training"
 import * as UiLink from "@o1coder/ui/Link"
-import { Exporter, LocalBackend, RayBackend, Serving, SlurmBackend, Trainer, TrainingBackends, type TrainingBackend } from "@o1coder/training"
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import { Cause, Console, Effect, Exit, Option } from "effect"
+import * as NodeFs from "node:fs"
+import { provide, provideWith, withStore } from "../Layers.ts"
+import { output, printTable, tableText } from "../Output.ts"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table."))
-
-/** Progress bars on stderr, one per stage of a round; markers too when O1CODER_STAGE_MARKERS=1. */
-const progressSink = Effect.sync(() => {
-  let current: { key: string; total: number; progress: Progress } | undefined
-  return (event: SelfPlayEvent): Effect.Effect<void> =>
-    Effect.gen(function* () {
-      switch (event._tag) {
-        case "RunStarted":
-          yield* Console.error(`run ${event.runId}: ${event.rounds} round(s) on ${event.problems} problem(s)`)
-          return
-        case "StageStarted": {
-          if (current !== undefined) yield* current.progress.finish("stopped")
-          const progress = yield* makeProgress(`round ${event.round} ${event.stage.padEnd(8)}`, event.total)
-          current = { key: `${event.round}/${event.stage}`, total: event.total, progress }
-          return
-        }
-        case "Progress":
-          if (current?.key === `${event.round}/${event.stage}`) {
-            current.total = event.total
-            yield* current.progress.update(event.done, event.detail, event.total)
-          }
-          return
-        case "Waiting":
-          if (current !== undefined && event.state !== "succeeded") yield* current.progress.update(0, `${event.stage}: job ${event.state}`)
-          return
-        case "StageFinished":
-          if (current?.key === `${event.round}/${event.stage}`) {
-            yield* current.progress.finish(undefined, current.total)
-            current = undefined
-          }
-          return
-        case "RunFinished":
-          return
-      }
-    })
-})
-
-const eventsLayer = Layer.unwrapEffect(
-  Effect.map(progressSink, (sink) =>
-    process.env.O1CODER_STAGE_MARKERS === "1" ? Events.layer(sink, Events.markers) : Events.layer(sink)
-  )
-)
-
-/** The training backends a run with this configuration uses. */
-const backendsFor = (config: RunConfig) => {
-  const ray = config.training.ray
-  const list: ReadonlyArray<Effect.Effect<TrainingBackend, never, Scope.Scope | HttpClient.HttpClient>> = [
-    LocalBackend.make(),
-    Effect.succeed(SlurmBackend.make()),
-    ...(ray !== undefined ? [RayBackend.make({ address: ray.address })] : [])
-  ]
-  return TrainingBackends.layer(...list).pipe(Layer.provide(FetchHttpClient.layer))
-}
-
-/** The stages of a run with this configuration (reward weights and trainer backend are per run). */
-const stagesFor = (config: RunConfig) => {
-  const backends = backendsFor(config)
-  const repos = Layer.mergeAll(
-    ProblemsRepo.Default,
-    ModelVersionsRepo.Default,
-    SuitesRepo.Default,
-    SearchRepo.Default,
-    EvaluationsRepo.Default,
-    DatasetsRepo.Default,
-    ExecutionsRepo.Default
-  )
-  // Every execution goes through the cache (`executions`, `execution_log`): a resumed search pays none twice.
-  const sandbox = CachedSandbox.layer.pipe(Layer.provide(SandboxLive))
-  const reward = Reward.layer(new RewardConfig({ compileWeight: config.reward.alpha, gamma: config.reward.gamma }))
-  const services = Layer.mergeAll(TestGen.Default, Search.Default, Exporter.Default, Trainer.Default, Serving.Default).pipe(
-    Layer.provideMerge(Layer.mergeAll(backends, reward, sandbox, FetchHttpClient.layer)),
-    Layer.provideMerge(repos)
-  )
-  return SelfPlay.layer.pipe(Layer.provideMerge(LiveStages.layer), Layer.provideMerge(services))
-}
 
 /** Runs `effect` with the engine and the live stages of the stored run's configuration. */
 const withRunStack = <A, E, R>(runId: string, effect: Effect.Effect<A, E, R>) =>
@@ -115,12 +24,8 @@ const withRunStack = <A, E, R>(runId: string, effect: Effect.Effect<A, E, R>) =>
     const repo = yield* RunsRepo
     const run = yield* repo.get(runId)
     const config = yield* decodeConfig(run.config, `runs.config of ${runId}`)
-    return yield* Effect.provide(effect, stagesFor(config))
+    return yield* provideWith((graph) => graph.selfPlay(config))(effect)
   })
-
-/** The store, the runs repository and progress output; the run stack is added per run. */
-const baseStack = <E>(db: Layer.Layer<SqlClient.SqlClient, E>) =>
-  Layer.mergeAll(RunsRepo.Default, eventsLayer).pipe(Layer.provideMerge(db))
 
 const reportColumns = [
   "round",
@@ -227,7 +132,7 @@ export const run = Command.make("run", { config: configFile }, ({ config: file }
     yield* Effect.gen(function* () {
       const run = yield* startRun(config)
       yield* withRunStack(run.id, drive(run.id, `npx o1coder resume ${run.id}`))
-    }).pipe(Effect.provide(baseStack(DatabaseLive)))
+    }).pipe(provide("runs"))
   })
 ).pipe(
   Command.withDescription(
@@ -251,7 +156,7 @@ export const resume = Command.make("resume", { run: runArg }, ({ run }) =>
     }
     yield* Console.log(`resuming run ${stored.id} (${shownStatus(stored).status})`)
     yield* withRunStack(stored.id, drive(stored.id, `npx o1coder resume ${stored.id}`))
-  }).pipe(Effect.provide(baseStack(DatabaseLive)))
+  }).pipe(provide("runs"))
 ).pipe(
   Command.withDescription(
     "Continue a stopped run where it stopped\n" +
@@ -272,7 +177,6 @@ const refreshJobs = <J extends { readonly id: string; readonly status: string }>
   Effect.gen(function* () {
     if (!jobs.some((j) => j.status === "pending" || j.status === "running")) return jobs
     const config = yield* decodeConfig(runConfig, `runs.config of ${runId}`)
-    const trainer = Trainer.Default.pipe(Layer.provideMerge(backendsFor(config)))
     return yield* Effect.forEach(jobs, (job) =>
       job.status !== "pending" && job.status !== "running"
         ? Effect.succeed(job)
@@ -280,26 +184,21 @@ const refreshJobs = <J extends { readonly id: string; readonly status: string }>
             Effect.map((row) => ({ ...job, status: row.status })),
             Effect.catchAll((e) => Effect.succeed({ ...job, status: `${job.status} (stored; backend: ${e.message})` }))
           )
-    ).pipe(Effect.provide(trainer))
+    ).pipe(provideWith((graph) => graph.trainerOnStore({ rayAddress: config.training.ray?.address })))
   })
 
 const statusOf = (ref: string) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
-    const sql = yield* SqlClient.SqlClient
     let runId = ref
     const run = yield* repo.resolve(runId)
     runId = run.id
     const shown = shownStatus(run)
     const rounds = yield* repo.rounds(runId)
-    const searches = yield* sql<{ round: number; done: number; total: number }>`
-      select round::int as round, count(*) filter (where status = 'completed')::int as done, count(*)::int as total
-      from searches where run_id = ${runId} group by round order by round`
-    const stored = yield* sql<{ id: string; round: number; stage: string; status: string; backend: string }>`
-      select id, round::int as round, stage, status, backend from training_jobs where run_id = ${runId} order by created_at`
+    const searches = yield* (yield* SearchRepo).progressByRound(runId)
+    const stored = (yield* (yield* JobsRepo).list({ runId })).map(({ backend, id, round, stage, status }) => ({ id, round, stage, status: status as string, backend }))
     const jobs = yield* refreshJobs(run.config, runId, stored)
-    const versions = yield* sql<{ id: string; role: string; round: number | null }>`
-      select id, role, round::int as round from model_versions where run_id = ${runId} order by created_at`
+    const versions = (yield* (yield* ModelVersionsRepo).list({ runId })).map(({ id, role, round }) => ({ id, role, round }))
     const waiting = jobs.filter((j) => j.status === "pending" || j.status === "running")
     const current = rounds.find((r) => r.finishedAt === null)
     // A run still going is measured to now; a finished one to its last update.
@@ -359,7 +258,7 @@ export const status = Command.make("status", { run: runOpt, json }, ({ json, run
         yield* Console.log(yield* UiLink.pageLine(`/runs/${encodeURIComponent(s.run.id)}`))
       })
     )
-  }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "Where a run is and what it waits for\n" +
@@ -381,7 +280,7 @@ export const report = Command.make("report", { run: runArg, json }, ({ json, run
       rows,
       Effect.flatMap(reportText(rows), Console.log).pipe(Effect.zipRight(Effect.flatMap(UiLink.pageLine(`/runs/${encodeURIComponent(stored.id)}`), Console.log)))
     )
-  }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "The per-round table of a run\n" +
@@ -406,7 +305,7 @@ export const runs = Command.make("runs", { json }, ({ json }) =>
       return { id: r.id, name: r.name, status: shown.text, stored: r.status, owner: r.owner, created: r.createdAt, updated: r.updatedAt }
     })
     yield* output(json, rows, printTable(rows, ["id", "name", "status", "created", "updated"], runsLegend))
-  }).pipe(Effect.provide(RunsRepo.Default.pipe(Layer.provideMerge(DatabaseLive))))
+  }).pipe(provide("store"))
 ).pipe(Command.withDescription("List the runs in the store, newest first\n\nExamples:\n  o1coder runs\n  o1coder runs --json"))
 
 const initOut = Options.file("out").pipe(
@@ -483,7 +382,6 @@ export const demo = Command.make("demo", { fresh, dataDir: demoDir, limit: demoL
     const continuing = !fresh && Demo.hasUnfinishedRun(dataDir)
     if (!continuing) Demo.resetDataDir(dataDir)
     const config = Demo.config(dataDir, { limit: Option.getOrUndefined(limit) })
-    const db = Database.layer({ _tag: "Pglite", dataDir: Demo.dbDir(dataDir) })
     yield* Effect.gen(function* () {
       const run = yield* startRun(config)
       Demo.markStarted(dataDir, run.id)
@@ -491,7 +389,7 @@ export const demo = Command.make("demo", { fresh, dataDir: demoDir, limit: demoL
       yield* withRunStack(run.id, drive(run.id, `npx o1coder demo   (or: O1CODER_DATA_DIR=${Demo.dbDir(dataDir)} npx o1coder resume ${run.id})`))
       Demo.markFinished(dataDir)
       yield* Console.log(Demo.nextSteps(dataDir, run.id))
-    }).pipe(Effect.provide(baseStack(db)))
+    }).pipe(provide("runs"), withStore({ _tag: "Pglite", dataDir: Demo.dbDir(dataDir) }))
   })
 ).pipe(
   Command.withDescription(

@@ -1,12 +1,9 @@
 import { Command, Options } from "@effect/cli"
 import { ModelSpecs } from "@o1coder/models"
-import { SandboxLive } from "@o1coder/sandbox"
-import { DatasetsRepo } from "@o1coder/store/DatasetsRepo"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
-import { SuitesRepo } from "@o1coder/store/SuitesRepo"
-import { DROP_REASONS, exportTcg, MutantSourceLive, type SuiteStats, TestGen } from "@o1coder/tcg"
-import { Console, Effect, Layer, Option } from "effect"
-import { DatabaseLive } from "../Layers.ts"
+import { DROP_REASONS, exportTcg, type SuiteStats, TestGen } from "@o1coder/tcg"
+import { Console, Effect, Option } from "effect"
+import { provide } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
 import { makeProgress } from "../Progress.ts"
 
@@ -27,12 +24,6 @@ const budget = Options.integer("budget").pipe(Options.withDefault(60), Options.w
 const seed = Options.integer("seed").pipe(Options.withDefault(0), Options.withDescription("Seed of mutation, sampling and mutants."))
 const mutants = Options.integer("mutants").pipe(Options.withDefault(20), Options.withDescription("Reference mutants for the mutation score (0: skip)."))
 const samples = Options.integer("samples").pipe(Options.withDefault(2), Options.withDescription("LLM completions per problem (3 cases each)."))
-
-const tcgLayer = TestGen.Default.pipe(
-  Layer.provideMerge(Layer.mergeAll(SandboxLive, MutantSourceLive)),
-  Layer.provideMerge(Layer.mergeAll(SuitesRepo.Default, ProblemsRepo.Default, DatasetsRepo.Default)),
-  Layer.provideMerge(DatabaseLive)
-)
 
 const pct = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 10)
 
@@ -108,7 +99,7 @@ const build = Command.make(
           if (reused > 0) yield* Console.log(`${reused} suite(s) were already stored and reused.`)
         })
       )
-    }).pipe(Effect.scoped, Effect.provide(tcgLayer))
+    }).pipe(Effect.scoped, provide("tcg"))
 ).pipe(
   Command.withDescription(
     "Generate, validate and store a test suite per problem\n" +
@@ -133,7 +124,7 @@ const exportCommand = Command.make("export", { format, out, dataset: exportDatas
       filters: { dataset: Option.getOrUndefined(o.dataset), split: Option.getOrUndefined(o.split), generator: Option.getOrUndefined(o.generator) }
     })
     yield* output(o.json, result, printTable([result]))
-  }).pipe(Effect.provide(tcgLayer))
+  }).pipe(provide("tcg"))
 ).pipe(
   Command.withDescription(
     "Write test-generator training data from stored suites\n" +

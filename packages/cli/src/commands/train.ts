@@ -1,12 +1,11 @@
-import { FetchHttpClient } from "@effect/platform"
 import { Args, Command, Options } from "@effect/cli"
-import { JobsRepo, type JobRow } from "@o1coder/store/JobsRepo"
+import type { JobRow } from "@o1coder/store/JobsRepo"
 import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
-import { LocalBackend, RayBackend, SlurmBackend, Trainer, TrainingBackends, TRAINING_STAGES } from "@o1coder/training"
-import { Console, Effect, Layer, Option } from "effect"
+import { Trainer, TRAINING_STAGES } from "@o1coder/training"
+import { Console, Effect, Option } from "effect"
 import * as Fs from "node:fs"
 import YAML from "yaml"
-import { DatabaseLive } from "../Layers.ts"
+import { provide, provideWith, rayAddressConfig } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
 import { makeProgress, printNotice } from "../Progress.ts"
 
@@ -17,18 +16,12 @@ const rayAddress = Options.text("ray-address").pipe(
 )
 const partition = Options.text("partition").pipe(Options.optional, Options.withDescription("Slurm partition when the config names none."))
 
-const backendsLayer = (address: Option.Option<string>, slurmPartition: Option.Option<string>) =>
-  TrainingBackends.layer(
-    LocalBackend.make(),
-    Effect.succeed(SlurmBackend.make(Option.match(slurmPartition, { onNone: () => ({}), onSome: (p) => ({ partition: p }) }))),
-    RayBackend.make({ address: Option.getOrElse(address, () => process.env.RAY_ADDRESS ?? "http://127.0.0.1:8265") })
-  ).pipe(Layer.provide(FetchHttpClient.layer))
-
-const trainerLayer = (address: Option.Option<string>, slurmPartition: Option.Option<string> = Option.none()) =>
-  Layer.mergeAll(Trainer.Default, ModelVersionsRepo.Default, JobsRepo.Default).pipe(
-    Layer.provideMerge(backendsLayer(address, slurmPartition)),
-    Layer.provideMerge(DatabaseLive)
-  )
+/** The Trainer with every backend: Ray at the option's address (else RAY_ADDRESS, else the local default). */
+const withTrainer = (address: Option.Option<string>, slurmPartition: Option.Option<string> = Option.none()) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.flatMap(Option.match(address, { onNone: () => rayAddressConfig, onSome: Effect.succeed }), (rayAddress) =>
+      provideWith((graph) => graph.training({ rayAddress, slurmPartition: Option.getOrUndefined(slurmPartition) }))(effect)
+    )
 
 const jobColumns = ["id", "status", "stage", "backend", "externalId", "runId", "round", "updatedAt", "outputDir", "message"]
 
@@ -111,7 +104,7 @@ const submit = Command.make("submit", { backend, stage, config, retry, wait, tim
     const job = yield* trainer.submit(spec, { retry: o.retry })
     if (o.wait) return yield* waitFor(job.id, o)
     yield* output(o.json, job, printTable([{ ...job }], jobColumns, jobLegend))
-  }).pipe(Effect.provide(trainerLayer(o.rayAddress, o.partition)))
+  }).pipe(withTrainer(o.rayAddress, o.partition))
 ).pipe(
   Command.withDescription(
     "Submit a training job (local, Slurm or Ray)\n" +
@@ -134,7 +127,7 @@ const status = Command.make("status", { id: id.pipe(Args.optional), rayAddress, 
     }
     const job = yield* trainer.status(o.id.value)
     yield* output(o.json, job, printTable([{ ...job }], jobColumns, jobLegend))
-  }).pipe(Effect.provide(trainerLayer(o.rayAddress)))
+  }).pipe(withTrainer(o.rayAddress))
 ).pipe(Command.withDescription("Show jobs' states, refreshed from their backend\nOne job, or every job without JOB_ID.\n\nExamples:\n  o1coder train status\n  o1coder train status JOB_ID"))
 
 const tail = Options.integer("tail").pipe(Options.optional, Options.withDescription("Only the last N lines."))
@@ -142,18 +135,18 @@ const logs = Command.make("logs", { id, tail, rayAddress }, (o) =>
   Effect.gen(function* () {
     const trainer = yield* Trainer
     yield* Console.log(yield* trainer.logs(o.id, Option.getOrUndefined(o.tail)))
-  }).pipe(Effect.provide(trainerLayer(o.rayAddress)))
+  }).pipe(withTrainer(o.rayAddress))
 ).pipe(Command.withDescription("Print a job's log\nLocal and Slurm: the log file; Ray: the Jobs API.\n\nExample:\n  o1coder train logs JOB_ID --tail 50"))
 
 const cancel = Command.make("cancel", { id, rayAddress, json }, (o) =>
   Effect.gen(function* () {
     const job = yield* (yield* Trainer).cancel(o.id)
     yield* output(o.json, job, printTable([{ ...job }], jobColumns, jobLegend))
-  }).pipe(Effect.provide(trainerLayer(o.rayAddress)))
+  }).pipe(withTrainer(o.rayAddress))
 ).pipe(Command.withDescription("Cancel a job\nLocal: kills its process group; Slurm: scancel; Ray: stop. A job that already ended is left as it is.\n\nExample:\n  o1coder train cancel JOB_ID"))
 
 const waitCommand = Command.make("wait", { id, timeout, keep, pollEvery, rayAddress, json }, (o) =>
-  waitFor(o.id, o).pipe(Effect.provide(trainerLayer(o.rayAddress)))
+  waitFor(o.id, o).pipe(withTrainer(o.rayAddress))
 ).pipe(Command.withDescription("Wait for a job to end\nShows its state and log tail as they change; prints the registered model version, or the last log lines on\nfailure.\n\nExample:\n  o1coder train wait JOB_ID --timeout 3600"))
 
 export const train = Command.make("train").pipe(
@@ -168,7 +161,7 @@ export const versions = Command.make("versions", { run: runFilter, role, json },
   Effect.gen(function* () {
     const rows = yield* (yield* ModelVersionsRepo).list({ runId: Option.getOrUndefined(o.run), role: Option.getOrUndefined(o.role) })
     yield* output(o.json, rows, printTable(rows.map((r) => ({ ...r, datasets: r.datasets.join(",") })), versionColumns, versionLegend))
-  }).pipe(Effect.provide(ModelVersionsRepo.Default), Effect.provide(DatabaseLive))
+  }).pipe(provide("store"))
 ).pipe(
   Command.withDescription(
     "List model versions with their lineage\n" +

@@ -1,9 +1,10 @@
 import { Command, Options } from "@effect/cli"
 import * as Demo from "@o1coder/selfplay/Demo"
 import { Database } from "@o1coder/store"
-import { UiLink, UiServer, Views } from "@o1coder/ui"
-import { Config, Console, Effect, Layer, Option } from "effect"
+import { UiLink, UiServer } from "@o1coder/ui"
+import { Config, Console, Effect, Option } from "effect"
 import * as NodeFs from "node:fs"
+import { provide, withStore } from "../Layers.ts"
 
 const port = Options.integer("port").pipe(
   Options.withDefault(UiServer.DEFAULT_PORT),
@@ -48,7 +49,7 @@ export const ui = Command.make("ui", { host, port }, ({ host, port }) =>
       return yield* Effect.never
     })
     // The store and the server live until Ctrl-C.
-    return yield* serve.pipe(Effect.scoped, Effect.provide(Views.Default.pipe(Layer.provide(Database.layer(target)))))
+    return yield* serve.pipe(Effect.scoped, provide("views"), withStore(target))
   })
 ).pipe(
   Command.withDescription(
