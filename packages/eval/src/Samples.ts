@@ -15,7 +15,7 @@ export interface SampleRecord {
 
 export interface SampleIssue {
   readonly line: number
-  readonly kind: "invalid_json" | "missing_field" | "unknown_task" | "duplicate" | "no_samples"
+  readonly kind: "invalid_json" | "missing_field" | "unknown_task" | "foreign_task" | "duplicate" | "no_samples"
   readonly message: string
 }
 
@@ -76,6 +76,25 @@ export const parseSamples = (
 export const programOf = (record: SampleRecord, prompt: string): string =>
   record.field === "solution" ? record.text : prompt + record.text
 
+/** Issues that make a samples file unusable as a whole (strict mode fails on them; `--lenient` scores the rest). */
+export const isBadLine = (issue: SampleIssue): boolean =>
+  issue.kind === "invalid_json" || issue.kind === "missing_field" || issue.kind === "unknown_task" || issue.kind === "foreign_task"
+
+/** The benchmark a task id names by its prefix (`Mbpp/2`, `HumanEval_0`), if it names one. */
+const familyOf = (taskId: string): string | undefined => {
+  const m = String(taskId).trim().toLowerCase().match(/^([a-z][\w+.-]*?)[/_]\d+$/)
+  return m?.[1]
+}
+
+/** A task id of another benchmark than the dataset's (`Mbpp/0` under `humaneval`): never matched by number. */
+export const foreignTask = (taskId: string, dataset: string): boolean => {
+  const family = familyOf(taskId)
+  if (family === undefined) return false
+  const d = dataset.toLowerCase()
+  const own = d.startsWith("mbpp") ? "mbpp" : d.startsWith("humaneval") ? "humaneval" : undefined
+  return own !== undefined && family !== own
+}
+
 /**
  * Assigns records to problems by task id. Unknown tasks are reported and left out. A record
  * repeating an earlier one (same task, same text) is reported as a duplicate but kept: identical
@@ -91,7 +110,12 @@ export const matchSamples = (
   const byProblem = new Map<string, Array<SampleRecord>>()
   const seen = new Map<string, number>()
   const issues: Array<SampleIssue> = []
+  const dataset = problems[0]?.dataset
   for (const r of records) {
+    if (dataset !== undefined && foreignTask(r.taskId, dataset)) {
+      issues.push({ line: r.line, kind: "foreign_task", message: `line ${r.line}: task ${r.taskId} is not of dataset ${dataset}` })
+      continue
+    }
     const problem = byKey.get(taskKey(r.taskId))
     if (problem === undefined) {
       issues.push({ line: r.line, kind: "unknown_task", message: `line ${r.line}: unknown task ${r.taskId} (not among the ${problems.length} problems evaluated)` })

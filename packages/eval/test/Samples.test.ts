@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Problem, type ProblemId } from "@o1coder/domain"
-import { matchSamples, parseSamples, programOf, taskKey } from "../src/Samples.ts"
+import { foreignTask, matchSamples, parseSamples, programOf, taskKey } from "../src/Samples.ts"
 
 const problem = (dataset: string, taskId: string) =>
   new Problem({
@@ -22,6 +22,15 @@ describe("samples files", () => {
     expect(taskKey("HumanEval/0")).toBe("0")
     expect(taskKey("HumanEval_0")).toBe(taskKey("HumanEval/0"))
     expect(taskKey("mbpp/002")).toBe("2")
+  })
+
+  it("a task id of another benchmark is foreign, never matched by its number", () => {
+    expect(foreignTask("Mbpp/0", "humaneval")).toBe(true)
+    expect(foreignTask("HumanEval/0", "humaneval-plus")).toBe(false)
+    expect(foreignTask("HumanEval_0", "mbpp-plus")).toBe(true)
+    expect(foreignTask("2", "mbpp")).toBe(false)
+    const matched = matchSamples([{ line: 1, taskId: "Mbpp/0", field: "solution", text: "x" }], [problem("humaneval", "0")])
+    expect(matched.issues.map((i) => i.kind)).toEqual(["foreign_task", "no_samples"])
   })
 
   it("reports every unusable line with its number and keeps the rest", () => {

@@ -2,7 +2,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { InputError } from "@o1coder/domain"
 import * as Evaluate from "@o1coder/eval/Evaluate"
 import { parseKs } from "@o1coder/eval/PassAtK"
-import { parseSamples } from "@o1coder/eval/Samples"
+import { isBadLine, matchSamples, parseSamples } from "@o1coder/eval/Samples"
 import { searchOnVisibleTests } from "@o1coder/eval/SearchAdapter"
 import * as ModelSpecs from "@o1coder/models/ModelSpecs"
 import { SearchConfig } from "@o1coder/search"
@@ -27,10 +27,10 @@ const dataset = Options.text("dataset").pipe(
 const split = Options.text("split").pipe(Options.optional, Options.withDescription("Only this split (MBPP: test = tasks 11-510). Default: every split."))
 const limit = Options.integer("limit").pipe(Options.optional, Options.withDescription("The first N problems (natural task order)."))
 const policy = Options.text("policy").pipe(
-  Options.withDefault("reference"),
+  Options.optional,
   Options.withDescription(
-    "`reference` (the dataset's reference solution: proves the harness, must score 100%) or a model spec " +
-      "(openai:<url>#<model>, llama:<file.gguf>, simulated[:<params.json>], replay:<run>)."
+    "`reference` (the default: the dataset's reference solution, proves the harness, must score 100%) or a model spec " +
+      "(openai:<url>#<model>, llama:<file.gguf>, simulated[:<params.json>], replay:<run>). Not with --samples FILE."
   )
 )
 const mode = Options.choice("mode", ["direct", "mcts"] as const).pipe(
@@ -53,6 +53,17 @@ const seed = Options.integer("seed").pipe(Options.withDefault(0), Options.withDe
 const rollouts = Options.integer("rollouts").pipe(Options.withDefault(15), Options.withDescription("MCTS rollouts per problem (mcts mode)."))
 const temperature = Options.float("temperature").pipe(Options.optional, Options.withDescription("Sampling temperature (default 0 for n = 1, else 0.8)."))
 const runId = Options.text("run").pipe(Options.optional, Options.withDescription("Record the evaluation under this run id."))
+const out = Options.file("out").pipe(
+  Options.optional,
+  Options.withDescription("Write one JSON line per scored sample (task_id, sample, line, passed, base_passed, verdicts, first_failure).")
+)
+const lenient = Options.boolean("lenient").pipe(
+  Options.withDescription("With --samples FILE: score the usable lines when some are malformed or name another dataset's task (default: exit 1).")
+)
+const scoring = Options.choice("scoring", ["fast", "full"] as const).pipe(
+  Options.withDefault("fast" as const),
+  Options.withDescription("fast: a sample stops at its first failing test, per-test limits from the reference's time; full: every test runs.")
+)
 const concurrency = Options.integer("concurrency").pipe(Options.withDefault(4), Options.withDescription("Problems evaluated at once."))
 
 const pct = (x: number | undefined) => (x === undefined ? "n/a" : `${(100 * x).toFixed(1)}%`)
@@ -63,7 +74,10 @@ const printReport = (record: EvaluationRecord, withTable: boolean) =>
     yield* Console.log(`evaluation ${e.id}: ${e.dataset}/${e.split} mode ${e.mode}, model ${e.modelVersion ?? "?"}${e.runId !== null ? `, run ${e.runId} round ${e.round}` : ""}`)
     yield* Console.log(e.protocol)
     const passKeys = Object.keys(e.metrics).filter((k) => /pass@\d+$/.test(k)).sort()
-    for (const k of passKeys) yield* Console.log(`${k}: ${pct(e.metrics[k])}`)
+    // An input the reference could not label is not scored: the headline says so, not only a note.
+    const unscored = e.metrics.inputs_unscored ?? e.metrics.unlabelled_inputs ?? 0
+    const caveat = unscored > 0 ? ` (NOT all inputs scored: ${unscored} of ${unscored + (e.metrics.inputs_scored ?? 0)} left out, see notes)` : ""
+    for (const k of passKeys) yield* Console.log(`${k}: ${pct(e.metrics[k])}${caveat}`)
     if (e.metrics.aspr !== undefined) yield* Console.log(`aspr: ${pct(e.metrics.aspr)}`)
     const rest = Object.entries(e.metrics).filter(([k]) => !passKeys.includes(k) && k !== "aspr")
     yield* Console.log(rest.map(([k, v]) => `${k} ${formatCell(v)}`).join(", "))
@@ -94,11 +108,32 @@ const printReport = (record: EvaluationRecord, withTable: boolean) =>
     }
   })
 
+/** The EvalPlus-style task id of a problem (`Mbpp/2`, `HumanEval/0`), else its own. */
+const benchmarkTaskId = (dataset: string, taskId: string) =>
+  dataset.startsWith("mbpp") ? `Mbpp/${taskId}` : dataset.startsWith("humaneval") ? `HumanEval/${taskId}` : taskId
+
+const sampleLine = (dataset: string, r: Evaluate.SampleResult) =>
+  JSON.stringify({
+    task_id: benchmarkTaskId(dataset, r.task),
+    sample: r.sample,
+    ...(r.line !== undefined ? { line: r.line } : {}),
+    passed: r.passed,
+    base_passed: r.basePassed,
+    verdicts: r.counts,
+    ...(r.firstFailure !== undefined ? { first_failure: r.firstFailure } : {})
+  })
+
+const usageError = (reason: string) =>
+  Effect.zipRight(Effect.sync(() => void (process.exitCode = 2)), Effect.fail(new InputError({ file: "eval", reason })))
+
 const evaluate = (o: {
   readonly dataset: string
   readonly split: Option.Option<string>
   readonly limit: Option.Option<number>
-  readonly policy: string
+  readonly policy: Option.Option<string>
+  readonly out: Option.Option<string>
+  readonly lenient: boolean
+  readonly scoring: "fast" | "full"
   readonly mode: "direct" | "mcts"
   readonly samples: Option.Option<string>
   readonly ks: string
@@ -126,15 +161,25 @@ const evaluate = (o: {
       const file = samplesText !== undefined && n === undefined ? samplesText : undefined
       const runIdValue = Option.getOrUndefined(o.runId)
       let policyValue: Evaluate.EvalPolicy
+      const policySpec = Option.getOrElse(o.policy, () => "reference")
       if (file !== undefined) {
+        if (Option.isSome(o.policy)) return yield* usageError(`--policy ${o.policy.value} cannot be used with --samples FILE (the samples are the answers)`)
         if (!NodeFs.existsSync(file)) return yield* new InputError({ file, reason: "samples file not found" })
-        policyValue = { _tag: "samples", file, ...parseSamples(NodeFs.readFileSync(file, "utf8")) }
-      } else if (o.policy === "reference") {
+        const parsed = parseSamples(NodeFs.readFileSync(file, "utf8"))
+        const bad = [...parsed.issues, ...matchSamples(parsed.records, problems).issues].filter(isBadLine).sort((a, b) => a.line - b.line)
+        if (bad.length > 0 && !o.lenient) {
+          for (const issue of bad) yield* Console.error(`${file}: ${issue.message}`)
+          return yield* new InputError({ file, reason: `${bad.length} bad line(s) (${bad.map((i) => i.line).join(", ")}); nothing scored (--lenient scores the rest)` })
+        }
+        policyValue = { _tag: "samples", file, ...parsed }
+      } else if (policySpec === "reference") {
         policyValue = { _tag: "reference" }
       } else {
-        const model = yield* ModelSpecs.make(o.policy, { role: "policy", problems, runId: runIdValue, openai: modelNotices })
+        const model = yield* ModelSpecs.make(policySpec, { role: "policy", problems, runId: runIdValue, openai: modelNotices })
         policyValue = { _tag: "model", model }
       }
+      const outFile = Option.getOrUndefined(o.out)
+      if (outFile !== undefined) NodeFs.writeFileSync(outFile, "")
       const progress = yield* makeProgress(`eval ${o.dataset}`, problems.length)
       const report = yield* Evaluate.run({
         problems,
@@ -152,10 +197,12 @@ const evaluate = (o: {
           o.mode === "mcts" && policyValue._tag === "model"
             ? searchOnVisibleTests({
               policy: policyValue.model,
-              policySpec: o.policy,
+              policySpec,
               config: new SearchConfig({ rollouts: o.rollouts, seed: o.seed, examples: o.examples === "on", stepMaxTokens: o.stepMaxTokens })
             })
             : undefined,
+        scoring: o.scoring,
+        ...(outFile !== undefined ? { onSample: (r: Evaluate.SampleResult) => Effect.sync(() => NodeFs.appendFileSync(outFile, sampleLine(o.dataset, r) + "\n")) } : {}),
         onProgress: (done) => progress.update(done)
       })
       yield* progress.finish()
@@ -174,10 +221,35 @@ const DESCRIPTION = "Score a policy on a benchmark's held-out tests\n" +
 
 const id = Args.text({ name: "ID" }).pipe(Args.withDescription("An evaluation id (printed by `o1coder eval`, or `select id from evaluations`)."))
 
-const show = Command.make("show", { id, json }, (o) =>
+const showSamples = Options.boolean("samples").pipe(Options.withDescription("Print one line per scored sample: passed, verdict counts, first failure."))
+
+/** Per-sample results of a stored evaluation (details[].detail.samples), as `--out` writes them. */
+const samplesOf = (record: EvaluationRecord) =>
+  record.evaluation.details.flatMap((d) => {
+    const detail = (d.detail ?? {}) as { taskId?: string; samples?: ReadonlyArray<Omit<Evaluate.SampleResult, "task" | "problemId">> }
+    return (detail.samples ?? []).map((s) => ({ ...s, task: detail.taskId ?? String(d.problemId), problemId: String(d.problemId) }))
+  })
+
+const show = Command.make("show", { id, json, samples: showSamples }, (o) =>
   Effect.gen(function* () {
     const repo = yield* EvaluationsRepo
     const record = yield* repo.get(o.id)
+    if (o.samples) {
+      const dataset = record.evaluation.dataset
+      const rows = samplesOf(record)
+      return yield* output(
+        o.json,
+        rows.map((r) => JSON.parse(sampleLine(dataset, r))),
+        Effect.forEach(rows, (r) => {
+          const f = r.firstFailure
+          const counts = Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(", ")
+          return Console.log(
+            `${benchmarkTaskId(dataset, r.task)} #${r.sample}${r.line !== undefined ? ` (line ${r.line})` : ""}: ${r.passed ? "passed" : "FAILED"} [${counts}]` +
+              (f !== undefined ? `  first failure: ${f.status}${f.input !== undefined ? ` on (${f.input})` : ""}${f.seen !== undefined ? ` seen ${f.seen}` : ""}${f.error !== undefined ? ` ${f.error.replace(/\n/g, "⏎")}` : ""}` : "")
+          )
+        }, { discard: true })
+      )
+    }
     yield* output(o.json, { ...record.evaluation, notes: record.notes }, printReport(record, true))
   }).pipe(provide("store"))
 ).pipe(
@@ -185,8 +257,9 @@ const show = Command.make("show", { id, json }, (o) =>
     "Show a stored evaluation\n" +
       "Its metrics, test protocol, the per-problem table and the failures' verdicts. ID is printed by `o1coder eval`\n" +
       "and listed by `o1coder eval list`.\n\n" +
+      "--samples prints one line per scored sample instead.\n\n" +
       "Example:\n" +
-      "  o1coder eval show EVAL_ID"
+      "  o1coder eval show EVAL_ID --samples"
   )
 )
 
@@ -214,7 +287,7 @@ const list = Command.make("list", { json }, (o) =>
 // `o1coder eval --dataset ...` runs an evaluation; `eval show ID` and `eval list` read stored ones.
 const evalCommand = Command.make(
   "eval",
-  { dataset, split, limit, policy, mode, samples, ks, seed, rollouts, examples, stepMaxTokens, temperature, runId, concurrency, json },
+  { dataset, split, limit, policy, mode, samples, out, lenient, scoring, ks, seed, rollouts, examples, stepMaxTokens, temperature, runId, concurrency, json },
   (o) =>
     Option.match(o.dataset, {
       onNone: () => Effect.fail(new InputError({ file: "eval", field: "--dataset", reason: "required (or use `eval show ID` / `eval list`)" })),
