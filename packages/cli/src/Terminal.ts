@@ -1,8 +1,14 @@
-import type { Console } from "effect"
+import { Config, Effect, type Console } from "effect"
 
-/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
-export const colourAllowed = (stream: NodeJS.WriteStream = process.stdout): boolean =>
-  stream.isTTY === true && (process.env.NO_COLOR ?? "") === "" && process.env.TERM !== "dumb"
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org) or TERM=dumb. */
+export const colourAllowed = (stream: NodeJS.WriteStream = process.stdout): Effect.Effect<boolean> =>
+  Config.all({
+    noColor: Config.string("NO_COLOR").pipe(Config.withDefault("")),
+    term: Config.string("TERM").pipe(Config.withDefault(""))
+  }).pipe(
+    Effect.map(({ noColor, term }) => stream.isTTY === true && noColor === "" && term !== "dumb"),
+    Effect.orElseSucceed(() => false)
+  )
 
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
 

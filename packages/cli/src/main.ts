@@ -1,7 +1,7 @@
 import { Command, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Array, Cause, Console, Effect, Option } from "effect"
+import { Array, Cause, Config, Console, Effect, Option } from "effect"
 import { groups, loadAll, loadFor, registry } from "./commands/index.ts"
 import { describeCommand, renderCommandHelp, renderRootHelp, type CommandHelp, type GlobalOption } from "./Help.ts"
 import { databaseMessage, describeDatabaseMessage } from "@o1coder/store/SqlErrors"
@@ -84,6 +84,8 @@ const helpText = async (args: ReadonlyArray<string>): Promise<string | undefined
   )
 }
 
+const debugConfig = Config.string("O1CODER_DEBUG").pipe(Config.withDefault(""), Effect.orElseSucceed(() => ""))
+
 /** Errors reach the user as one readable line; the full cause only with O1CODER_DEBUG=1. */
 const report = (cause: Cause.Cause<unknown>) =>
   Effect.gen(function* () {
@@ -99,7 +101,7 @@ const report = (cause: Cause.Cause<unknown>) =>
     const said = databaseMessage(error)
     const message = said !== undefined ? describeDatabaseMessage(said) : error instanceof Error ? error.message : String(error)
     yield* Console.error(`error: ${tagged === "" ? "" : `${tagged}: `}${message}`)
-    if (process.env.O1CODER_DEBUG === "1") yield* Console.error(Cause.pretty(cause))
+    if ((yield* debugConfig) === "1") yield* Console.error(Cause.pretty(cause))
   })
 
 const { argv, databaseUrl, wide } = takeGlobals(process.argv)
@@ -123,7 +125,10 @@ if (help !== undefined) {
     Effect.provideService(TableLayout, { width }),
     Effect.provide(AppGraph.live),
     Effect.withConfigProvider(globalsProvider({ databaseUrl })),
-    (effect) => (colourAllowed() ? effect : Effect.flatMap(Effect.console, (c) => Effect.withConsole(effect, plainConsole(c)))),
+    (effect) =>
+      Effect.flatMap(colourAllowed(), (colour) =>
+        colour ? effect : Effect.flatMap(Effect.console, (c) => Effect.withConsole(effect, plainConsole(c)))
+      ),
     Effect.provide(NodeContext.layer),
     NodeRuntime.runMain({
       disableErrorReporting: true,

@@ -1,3 +1,4 @@
+import { Config, Effect } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
@@ -9,8 +10,11 @@ export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url))
  * Public benchmark data lives beside the checkout in `../shared/data` and is never copied into
  * the repository. `O1CODER_SHARED_DATA` points elsewhere.
  */
-export const sharedDataDir = (): string =>
-  process.env.O1CODER_SHARED_DATA ?? NodePath.resolve(REPO_ROOT, "..", "shared", "data")
+export const sharedDataDirConfig: Config.Config<string> = Config.string("O1CODER_SHARED_DATA").pipe(
+  Config.withDefault(NodePath.resolve(REPO_ROOT, "..", "shared", "data"))
+)
+
+export const sharedDataDir = (): string => Effect.runSync(sharedDataDirConfig)
 
 export const sharedDataPath = (relative: string): string => NodePath.join(sharedDataDir(), relative)
 

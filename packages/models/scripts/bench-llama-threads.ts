@@ -5,8 +5,9 @@
  *   npx tsx packages/models/scripts/bench-llama-threads.ts [tokens=60] [rounds=3]
  */
 import { sharedDataFile } from "@o1coder/domain"
+import { Effect } from "effect"
 import * as NodeOs from "node:os"
-import { defaultThreads } from "../src/LlamaCpp.ts"
+import { llamaThreads } from "../src/ModelsConfig.ts"
 
 const gguf = sharedDataFile("models/stories260K.gguf")
 if (gguf.missing !== undefined) {
@@ -19,9 +20,10 @@ const cores = NodeOs.availableParallelism()
 const { getLlama, LlamaCompletion } = await import("node-llama-cpp")
 const llama = await getLlama({ gpu: false, build: "never", progressLogs: false })
 const model = await llama.loadModel({ modelPath: gguf.path })
-const counts = [...new Set([1, defaultThreads(), cores])].sort((a, b) => a - b)
+const defaultThreads = Effect.runSync(llamaThreads)
+const counts = [...new Set([1, defaultThreads, cores])].sort((a, b) => a - b)
 const load = () => NodeOs.loadavg().map((l) => l.toFixed(1)).join(" ")
-console.log(`cores ${cores}, default threads ${defaultThreads()}, node-llama-cpp's own default ${llama.maxThreads}, load average ${load()}`)
+console.log(`cores ${cores}, default threads ${defaultThreads}, node-llama-cpp's own default ${llama.maxThreads}, load average ${load()}`)
 
 const msPerToken = async (threads: number) => {
   const context = await model.createContext({ threads, contextSize: 256 })

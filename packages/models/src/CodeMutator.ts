@@ -1,5 +1,6 @@
 import { Effect, Schema } from "effect"
 import { fileURLToPath } from "node:url"
+import { trustedPython } from "./ModelsConfig.ts"
 import { runHelper } from "./PythonHelper.ts"
 
 /**
@@ -10,8 +11,7 @@ import { runHelper } from "./PythonHelper.ts"
 
 export const CODE_TOOLS_SCRIPT = fileURLToPath(new URL("../python/code_tools.py", import.meta.url))
 
-/** The trusted Python used for dataset code: `O1CODER_PYTHON`, default /usr/bin/python3.11. */
-export const trustedPython = (): string => process.env.O1CODER_PYTHON ?? "/usr/bin/python3.11"
+export { trustedPython } from "./ModelsConfig.ts"
 
 export class CodeToolsError extends Schema.TaggedError<CodeToolsError>()("CodeToolsError", {
   reason: Schema.String
@@ -61,7 +61,8 @@ const OutlineReply = Schema.Struct({
 
 /** Runs the trusted helper script once with a JSON request on stdin. */
 export const runCodeTools = (request: unknown): Effect.Effect<unknown, CodeToolsError> =>
-  runHelper(trustedPython(), ["-I", CODE_TOOLS_SCRIPT], JSON.stringify(request), { name: "code_tools.py" }).pipe(
+  // trustedPython cannot fail (a string with a default): orDie only removes ConfigError from the type.
+  Effect.flatMap(Effect.orDie(trustedPython), (python) => runHelper(python, ["-I", CODE_TOOLS_SCRIPT], JSON.stringify(request), { name: "code_tools.py" })).pipe(
     Effect.mapError((reason) => new CodeToolsError({ reason })),
     Effect.flatMap((text) =>
       Effect.try({

@@ -1,15 +1,15 @@
 import { Effect, Random } from "effect"
 import type { Scope } from "effect"
-import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import type { ChatMessage, LanguageModelService, SamplingOptions } from "./LanguageModel.ts"
 import { Completion, ModelError } from "./LanguageModel.ts"
+import { llamaThreads } from "./ModelsConfig.ts"
 
 /**
  * node-llama-cpp (3.21.1) in-process backend for a GGUF file. The package is imported only when
  * this backend is selected, so users who never select it pay nothing at start-up (and may omit the
  * optional dependency). Uses the prebuilt CPU binaries: `gpu: false, build: "never"` never
- * downloads or compiles. `threads` defaults to half the cores (see `defaultThreads`). The model and
+ * downloads or compiles. `threads` defaults to half the cores (see `ModelsConfig.llamaThreads`). The model and
  * context are disposed when the scope closes.
  */
 
@@ -56,7 +56,7 @@ export const make = (options: LlamaOptions): Effect.Effect<LanguageModelService,
       (m) => Effect.promise(() => m.dispose())
     )
     const parallel = options.parallel ?? 3
-    const threads = options.threads ?? defaultThreads()
+    const threads = options.threads ?? (yield* Effect.mapError(llamaThreads, (e) => new ModelError({ kind: "load_failed", reason: String(e), modelVersion })))
     const contextSize = options.contextSize ?? Math.min(2048, model.trainContextSize)
     const context = yield* Effect.acquireRelease(
       Effect.tryPromise({
@@ -127,13 +127,3 @@ export const make = (options: LlamaOptions): Effect.Effect<LanguageModelService,
 
 class ContextTooLong extends Error {}
 
-/**
- * `O1CODER_LLAMA_THREADS`, else half the available cores (at least 1). ggml's threads spin while
- * they wait for each other: with one per core, any other work on the machine stalls every token
- * (on 2 busy cores, 2 threads were hundreds of times slower than 1; the models README has the
- * figures from `packages/models/scripts/bench-llama-threads.ts`). Half leaves room for the rest.
- */
-export const defaultThreads = (): number => {
-  const fromEnv = Number(process.env.O1CODER_LLAMA_THREADS)
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Math.max(1, Math.floor(NodeOs.availableParallelism() / 2))
-}

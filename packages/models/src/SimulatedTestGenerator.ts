@@ -1,7 +1,7 @@
 import type { Problem } from "@o1coder/domain"
 import { Effect, Schema } from "effect"
 import { fileURLToPath } from "node:url"
-import { trustedPython } from "./CodeMutator.ts"
+import { trustedPython } from "./ModelsConfig.ts"
 import type { ChatMessage, LanguageModelService, SamplingOptions } from "./LanguageModel.ts"
 import { ModelError } from "./LanguageModel.ts"
 import { runHelper } from "./PythonHelper.ts"
@@ -40,7 +40,9 @@ type LabelledCase = typeof LabelledCase.Type
 const LabelReply = Schema.Struct({ cases: Schema.Array(LabelledCase), error: Schema.optional(Schema.String) })
 
 const runLabeller = (request: unknown): Effect.Effect<typeof LabelReply.Type, string> =>
-  runHelper(trustedPython(), ["-I", LABEL_SCRIPT], JSON.stringify(request), { name: "label_cases.py", timeoutMs: 60_000 }).pipe(
+  Effect.flatMap(Effect.orDie(trustedPython), (python) =>
+    runHelper(python, ["-I", LABEL_SCRIPT], JSON.stringify(request), { name: "label_cases.py", timeoutMs: 60_000 })
+  ).pipe(
     Effect.flatMap((text) => Schema.decodeUnknown(Schema.parseJson(LabelReply))(text).pipe(Effect.mapError((e) => e.message)))
   )
 

@@ -16,7 +16,7 @@ interface KillResult {
 
 const runKill = (items: unknown): ReadonlyArray<KillResult> =>
   JSON.parse(
-    ChildProcess.execFileSync(CodeMutator.trustedPython(), [KILL_SCRIPT], { input: JSON.stringify(items), maxBuffer: 64 << 20, timeout: 110_000 }).toString()
+    ChildProcess.execFileSync(Effect.runSync(CodeMutator.trustedPython), [KILL_SCRIPT], { input: JSON.stringify(items), maxBuffer: 64 << 20, timeout: 110_000 }).toString()
   )
 
 describe("CodeMutator", () => {

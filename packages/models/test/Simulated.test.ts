@@ -22,7 +22,7 @@ const stepPrompt = (problem: Problem, steps: ReadonlyArray<Step>) =>
 const runAsserts = (problem: Problem, asserts: ReadonlyArray<string>): ReadonlyArray<boolean> =>
   JSON.parse(
     ChildProcess.execFileSync(
-      trustedPython(),
+      Effect.runSync(trustedPython),
       ["-c", "import json,sys\nreq=json.load(sys.stdin)\nns={}\nexec(req['code'],ns)\nout=[]\nfor a in req['asserts']:\n  try:\n    exec(a,ns); out.append(True)\n  except AssertionError:\n    out.append(False)\nprint(json.dumps(out))"],
       { input: JSON.stringify({ code: (problem.setup ?? "") + "\n" + problem.reference, asserts }) }
     ).toString()

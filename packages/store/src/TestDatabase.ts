@@ -1,5 +1,5 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect, Layer, Redacted } from "effect"
+import { Config, Effect, Layer, Redacted } from "effect"
 import pg from "pg"
 import * as Database from "./Database.ts"
 
@@ -8,7 +8,9 @@ import * as Database from "./Database.ts"
  * `O1CODER_TEST_PG_URL`, default the local trust-auth server, and dropped afterwards), or an
  * in-memory PGlite. Both are migrated like the program's own.
  */
-export const PG_ADMIN_URL = process.env.O1CODER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
+export const PG_ADMIN_URL = Effect.runSync(
+  Config.string("O1CODER_TEST_PG_URL").pipe(Config.withDefault("postgres://postgres@127.0.0.1:5432/postgres"))
+)
 
 const admin = <A>(f: (client: pg.Client) => Promise<A>) =>
   Effect.promise(async () => {

@@ -2,7 +2,7 @@ import * as Command from "@effect/platform/Command"
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import { REPO_ROOT } from "@o1coder/domain"
 import { NodeContext } from "@effect/platform-node"
-import { Context, Data, Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { Config, Context, Data, Duration, Effect, Layer, Schedule, Stream } from "effect"
 import type { Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as NodeFs from "node:fs"
@@ -19,10 +19,13 @@ import * as NodePath from "node:path"
 export const BUILD_HINT =
   "build it once with `bash scripts/llama-server.sh` (about an hour on 2 cores; cached in ~/.cache/o1coder/llama-server)"
 
+/** `O1CODER_LLAMA_SERVER`: a llama-server binary to use instead of the one the script builds. */
+const binaryOverride = Config.string("O1CODER_LLAMA_SERVER").pipe(Config.withDefault(""))
+
 /** For tests: the binary's path if built, else a reason to skip that says how to build it. */
 export const binary = (): { readonly path: string; readonly missing: string | undefined } => {
-  const override = process.env.O1CODER_LLAMA_SERVER
-  if (override !== undefined && override !== "") {
+  const override = Effect.runSync(binaryOverride)
+  if (override !== "") {
     return { path: override, missing: NodeFs.existsSync(override) ? undefined : `O1CODER_LLAMA_SERVER=${override} does not exist` }
   }
   const script = NodePath.join(REPO_ROOT, "scripts/llama-server.sh")
