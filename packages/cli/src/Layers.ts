@@ -1,4 +1,5 @@
 import type { DatabaseTarget } from "@o1coder/store/Database"
+import type { DatabaseOutage } from "@o1coder/store/Outage"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { Sandbox, SandboxError } from "@o1coder/sandbox/Sandbox"
 import type { Reward } from "@o1coder/reward/Reward"
@@ -24,8 +25,8 @@ const lazy = <A, E, R>(load: () => Promise<Layer.Layer<A, E, R>>): Layer.Layer<A
 
 /** What the graph is built on; `liveLeaves` in the program, doubles in tests. */
 export interface Leaves {
-  /** The one SqlClient, migrated. */
-  readonly database: Layer.Layer<SqlClient.SqlClient, unknown>
+  /** The one SqlClient, migrated, and the view of its outages (a run waits them out, up to a limit). */
+  readonly database: Layer.Layer<SqlClient.SqlClient | DatabaseOutage, unknown>
   /** The isolated worker pool (uncached). */
   readonly sandbox: Layer.Layer<Sandbox, SandboxError>
   /** Where self-play progress events go. */

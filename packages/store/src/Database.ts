@@ -1,12 +1,15 @@
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import * as Reactivity from "@effect/experimental/Reactivity"
+import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as NodeFs from "node:fs"
 import pg from "pg"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
 import { connectFailed, DatabaseConnectFailed, parsePostgresUrl } from "./ConnectErrors.ts"
+import * as Outage from "./Outage.ts"
+import { DatabaseOutage } from "./Outage.ts"
 import * as PgliteClient from "./PgliteClient.ts"
 
 /** The top-level `migrations/` folder of the repository. */
@@ -58,29 +61,36 @@ export const describeTarget = (target: DatabaseTarget): string =>
     ? `postgres ${Redacted.value(target.url).replace(/\/\/[^@/]*@/, "//***@")}`
     : `pglite ${target.dataDir ?? "(in memory)"}`
 
-const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown> => {
+const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown, DatabaseOutage> => {
   if (target._tag === "Postgres") {
     const address = parsePostgresUrl(Redacted.value(target.url))
     if (address instanceof DatabaseConnectFailed) return Layer.fail(address)
     // int8 (counts, bigserial) as numbers, as PGlite returns them, so both backends give equal rows;
     // values beyond 2^53 (the cluster's 64-bit message ids) stay exact strings.
     const int8 = (v: string) => (Number.isSafeInteger(Number(v)) ? Number(v) : v)
-    return PgClient.layer({
+    const pgLayer = PgClient.layer({
       url: target.url,
+      // A server that does not answer a connection attempt (a partition) fails it, to be retried.
+      connectTimeout: Duration.seconds(10),
       types: {
         getTypeParser: ((oid: number, format?: "text" | "binary") =>
           oid === 20 && format !== "binary" ? int8 : pg.types.getTypeParser(oid, format as "text")) as never
       }
     }).pipe(Layer.catchAll((error) => Layer.fail(connectFailed(address, error))))
+    // Every statement of the program (repositories, migrations, the cluster's message storage) waits out an outage.
+    return Layer.effect(
+      SqlClient.SqlClient,
+      Effect.flatMap(Effect.all([SqlClient.SqlClient, DatabaseOutage]), ([inner, outage]) => Outage.resilient(inner, outage))
+    ).pipe(Layer.provide(Layer.mergeAll(pgLayer, Reactivity.layer)))
   }
   if (target.dataDir !== undefined) NodeFs.mkdirSync(target.dataDir, { recursive: true })
   return PgliteClient.layer({ dataDir: target.dataDir })
 }
 
-/** One SqlClient for the whole program, migrated at start-up. */
-export const layer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown> =>
-  Layer.effectDiscard(migrate).pipe(Layer.provideMerge(clientLayer(target)))
+/** One SqlClient for the whole program, migrated at start-up, and the view of its outages. */
+export const layer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient | DatabaseOutage, unknown> =>
+  Layer.effectDiscard(migrate).pipe(Layer.provideMerge(clientLayer(target)), Layer.provideMerge(DatabaseOutage.Default))
 
-export const layerFromConfig: Layer.Layer<SqlClient.SqlClient, unknown> = Layer.unwrapEffect(
+export const layerFromConfig: Layer.Layer<SqlClient.SqlClient | DatabaseOutage, unknown> = Layer.unwrapEffect(
   Effect.map(targetFromConfig, layer)
 )

@@ -2,6 +2,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Config, Effect, Layer, Redacted } from "effect"
 import pg from "pg"
 import * as Database from "./Database.ts"
+import type { DatabaseOutage } from "./Outage.ts"
 
 /**
  * Real databases for tests: a fresh Postgres database per layer (created on the server named by
@@ -34,11 +35,11 @@ export const freshPostgresUrl = Effect.acquireRelease(
   ({ name }) => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).pipe(Effect.ignore)
 )
 
-export const postgres: Layer.Layer<SqlClient.SqlClient, unknown> = Layer.unwrapScoped(
+export const postgres: Layer.Layer<SqlClient.SqlClient | DatabaseOutage, unknown> = Layer.unwrapScoped(
   Effect.map(freshPostgresUrl, ({ url }) => Database.layer({ _tag: "Postgres", url: Redacted.make(url) }))
 )
 
-export const pglite: Layer.Layer<SqlClient.SqlClient, unknown> = Database.layer({ _tag: "Pglite", dataDir: undefined })
+export const pglite: Layer.Layer<SqlClient.SqlClient | DatabaseOutage, unknown> = Database.layer({ _tag: "Pglite", dataDir: undefined })
 
 /** Both backends, for suites that must hold on each. */
 export const backends = [

@@ -1,6 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { JobsRepo } from "@o1coder/store/JobsRepo"
 import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
+import { DatabaseOutage, DatabaseUnreachable } from "@o1coder/store/Outage"
 import { RunsRepo, type RoundReport } from "@o1coder/store/RunsRepo"
 import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { exampleYaml, KNOWN_DATASETS } from "@o1coder/selfplay/ExampleConfig"
@@ -70,14 +71,43 @@ export const reportLegend = {
 
 export const reportText = (rows: ReadonlyArray<RoundReport>) => tableText(reportRows(rows), reportColumns, reportLegend)
 
+/** `waiting for the database (12 s)` on stderr while an outage lasts (at 1, 5, 10 s, then every 10 s), and its end. */
+const outageNotices = (outage: DatabaseOutage) =>
+  Effect.gen(function* () {
+    let printed = 0
+    for (;;) {
+      yield* Effect.sleep("1 second")
+      const { waitingSeconds } = yield* outage.state
+      if (waitingSeconds === undefined) {
+        if (printed > 0) yield* Console.error(`the database is back; the run continues`)
+        printed = 0
+        continue
+      }
+      const s = Math.floor(waitingSeconds)
+      const due = printed === 0 ? 1 : printed < 5 ? 5 : printed + 10 - (printed % 10)
+      if (s >= due) {
+        printed = s
+        yield* Console.error(`waiting for the database (${s} s)`)
+      }
+    }
+  })
+
 /** Runs the stored run to the end; Ctrl-C leaves it resumable and says how to resume. */
 const drive = (runId: string, resumeHint: string) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
-    const exit = yield* Effect.exit(SelfPlay.execute(runId)).pipe(
+    const outage = yield* DatabaseOutage
+    yield* Effect.forkScoped(outageNotices(outage))
+    // Past the outage limit the run stops (interrupted, resumable) rather than wait on.
+    const exit = yield* Effect.exit(Effect.raceFirst(SelfPlay.execute(runId), outage.unreachable)).pipe(
       Effect.onInterrupt(() => Console.error(`\ninterrupted: run ${runId} is resumable: ${resumeHint}`))
     )
     if (Exit.isFailure(exit)) {
+      const unreachable = Cause.failureOption(exit.cause).pipe(Option.filter((e): e is DatabaseUnreachable => e instanceof DatabaseUnreachable))
+      if (Option.isSome(unreachable)) {
+        yield* Console.error(`\nrun ${runId} stopped: ${unreachable.value.message}\nthe run is interrupted and resumable: ${resumeHint}`)
+        return yield* unreachable.value
+      }
       if (Cause.isInterruptedOnly(exit.cause)) {
         yield* Console.error(`\ninterrupted: run ${runId} is resumable: ${resumeHint}`)
       } else {
@@ -89,7 +119,7 @@ const drive = (runId: string, resumeHint: string) =>
     yield* Console.log(`\nrun ${runId} completed\n`)
     yield* Console.log(yield* reportText(rows))
     return rows
-  })
+  }).pipe(Effect.scoped)
 
 /**
  * Prints config errors, and every bad record of the problems file, and fails before anything (even
