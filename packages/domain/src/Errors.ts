@@ -19,14 +19,16 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   what: Schema.String,
   id: Schema.String,
   /** What does exist (e.g. the runs in the store), for the message; absent when not looked up. */
-  known: Schema.optional(Schema.Array(Schema.String))
+  known: Schema.optional(Schema.Array(Schema.String)),
+  /** How many more exist than `known` names. */
+  more: Schema.optional(Schema.Number)
 }) {
   override get message(): string {
     const base = `${this.what} not found: ${this.id}`
     if (this.known === undefined) return base
     if (this.known.length === 0) return `${base} (the store has none)`
-    const shown = this.known.slice(0, 12).join(", ")
-    return `${base}; the store has: ${shown}${this.known.length > 12 ? `, and ${this.known.length - 12} more` : ""}`
+    const more = (this.more ?? 0) + Math.max(0, this.known.length - 12)
+    return `${base}; the store has: ${this.known.slice(0, 12).join(", ")}${more > 0 ? `, and ${more} more` : ""}`
   }
 }
 

@@ -1,3 +1,4 @@
+import { notFoundAmong } from "./Known.ts"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Evaluation, NotFound, Test } from "@o1coder/domain"
@@ -102,8 +103,8 @@ export class EvaluationsRepo extends Effect.Service<EvaluationsRepo>()("o1coder/
 
     const get = (id: string): Effect.Effect<EvaluationRecord, NotFound | SqlError | ParseResult.ParseError> =>
       sql.unsafe(`select ${COLUMNS} from evaluations where id = $1`, [id]).pipe(
-        Effect.flatMap((rows): Effect.Effect<EvaluationRecord, NotFound | ParseResult.ParseError> =>
-          rows.length === 0 ? Effect.fail(new NotFound({ what: "evaluation", id })) : decodeRow(rows[0])
+        Effect.flatMap((rows): Effect.Effect<EvaluationRecord, NotFound | SqlError | ParseResult.ParseError> =>
+          rows.length === 0 ? Effect.flatMap(notFoundAmong(sql, "evaluation", id, "evaluations", "created_at desc, id"), Effect.fail) : decodeRow(rows[0])
         ),
         Effect.withSpan("EvaluationsRepo.get", { attributes: { id } })
       )

@@ -1,3 +1,4 @@
+import { notFoundAmong } from "./Known.ts"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { NotFound, Problem, Test } from "@o1coder/domain"
@@ -141,8 +142,8 @@ export class ProblemsRepo extends Effect.Service<ProblemsRepo>()("o1coder/Proble
     /** The problem with this id, or NotFound. */
     const get = (id: string): Effect.Effect<Problem, NotFound | SqlError | ParseResult.ParseError> =>
       sql.unsafe(`select ${COLUMNS} from problems where id = $1`, [id]).pipe(
-        Effect.flatMap((rows): Effect.Effect<Problem, NotFound | ParseResult.ParseError> =>
-          rows.length === 0 ? Effect.fail(new NotFound({ what: "problem", id })) : decodeRow(rows[0])
+        Effect.flatMap((rows): Effect.Effect<Problem, NotFound | SqlError | ParseResult.ParseError> =>
+          rows.length === 0 ? Effect.flatMap(notFoundAmong(sql, "problem", id, "problems", "dataset, id"), Effect.fail) : decodeRow(rows[0])
         ),
         Effect.withSpan("ProblemsRepo.get", { attributes: { id } })
       )
@@ -170,6 +171,20 @@ export class ProblemsRepo extends Effect.Service<ProblemsRepo>()("o1coder/Proble
     const exists = (id: string): Effect.Effect<boolean, SqlError> =>
       sql<{ n: number }>`select count(*)::int as n from problems where id = ${id}`.pipe(Effect.map((r) => r[0]!.n > 0))
 
-    return { upsert, upsertMany, get, list, count, countBySplit, exists } as const
+    /** Fails with NotFound naming the datasets (or the dataset's splits) unless some problem matches. */
+    const requireMatch = (o: CountOptions) =>
+      Effect.gen(function* () {
+        if (o.dataset === undefined && o.split === undefined) return
+        if ((yield* count(o)) > 0) return
+        const datasets = yield* sql<{ dataset: string }>`select distinct dataset from problems order by dataset`
+        if (o.dataset !== undefined && !datasets.some((d) => d.dataset === o.dataset)) {
+          return yield* new NotFound({ what: "dataset", id: o.dataset, known: datasets.map((d) => d.dataset) })
+        }
+        const splits = yield* sql<{ split: string }>`select distinct split from problems
+          where ${o.dataset !== undefined ? sql`dataset = ${o.dataset}` : sql`true`} order by split`
+        return yield* new NotFound({ what: o.dataset !== undefined ? `split of ${o.dataset}` : "split", id: o.split ?? "", known: splits.map((s) => s.split) })
+      })
+
+    return { upsert, upsertMany, get, list, count, countBySplit, exists, requireMatch } as const
   })
 }) {}

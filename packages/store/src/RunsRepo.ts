@@ -140,6 +140,16 @@ export class RunsRepo extends Effect.Service<RunsRepo>()("o1coder/RunsRepo", {
         }
       })
 
+    /** Fails with NotFound (naming the splits it searched) unless the run searched problems of `split`. */
+    const requireSplit = (runId: string, split: string) =>
+      Effect.gen(function* () {
+        const rows = yield* sql<{ split: string }>`select distinct p.split from searches s join problems p on p.id = s.problem_id
+          where s.run_id = ${runId} order by p.split`
+        if (!rows.some((r) => r.split === split)) {
+          return yield* new NotFound({ what: `split searched by run ${runId}`, id: split, known: rows.map((r) => r.split) })
+        }
+      })
+
     /** Runs, newest first. */
     const list = (): Effect.Effect<ReadonlyArray<Run>, SqlError | ParseResult.ParseError> =>
       sql`select ${sql.literal(runColumns)} from runs order by created_at desc, id`.pipe(
@@ -238,6 +248,6 @@ export class RunsRepo extends Effect.Service<RunsRepo>()("o1coder/RunsRepo", {
         Effect.withSpan("RunsRepo.report", { attributes: { runId } })
       )
 
-    return { create, find, get, resolve, requireRound, list, latest, attempt, nextAttempt, setStatus, claim, heartbeat, setStage, finishRound, rounds, report } as const
+    return { create, find, get, resolve, requireRound, requireSplit, list, latest, attempt, nextAttempt, setStatus, claim, heartbeat, setStage, finishRound, rounds, report } as const
   })
 }) {}

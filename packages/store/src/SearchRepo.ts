@@ -1,3 +1,4 @@
+import { notFoundAmong } from "./Known.ts"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { NotFound } from "@o1coder/domain"
@@ -144,7 +145,7 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
       sql.unsafe<Record<string, unknown>>(`select ${SEARCH_COLUMNS} from searches where id = $1`, [id]).pipe(
         Effect.flatMap((rows) =>
           rows.length === 0
-            ? Effect.fail(new NotFound({ what: "search", id }))
+            ? Effect.flatMap(notFoundAmong(sql, "search", id, "searches", "started_at desc, id"), Effect.fail)
             : decodeSearch(normalise(rows[0]!)).pipe(Effect.orDie)
         )
       )

@@ -2,13 +2,16 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Redacted } from "effect"
 import * as Database from "../src/Database.ts"
 import { readOnlyQuery } from "../src/ReadOnlyQuery.ts"
+import { ProblemsRepo } from "../src/ProblemsRepo.ts"
 import { RunsRepo } from "../src/RunsRepo.ts"
+import { SearchRepo } from "../src/SearchRepo.ts"
+import { Problem, ProblemId } from "@o1coder/domain"
 import * as TestDatabase from "../src/TestDatabase.ts"
 
 /** Errors that say what the database said, on both backends, and name what exists. */
 for (const backend of TestDatabase.backends) {
   describe(`errors on ${backend.name}`, () => {
-    it.layer(Layer.provideMerge(RunsRepo.Default, backend.layer), { timeout: 120_000 })((it) => {
+    it.layer(Layer.provideMerge(Layer.mergeAll(RunsRepo.Default, SearchRepo.Default, ProblemsRepo.Default), backend.layer), { timeout: 120_000 })((it) => {
       const refused = (statement: string) => Effect.flip(readOnlyQuery(statement)).pipe(Effect.map((e) => e.message))
 
       it.effect("a failed statement carries SQLSTATE, the database's text and a caret at the position", () =>
@@ -42,6 +45,21 @@ for (const backend of TestDatabase.backends) {
           yield* repo.setStage("errs-1", 1, "search")
           const round = yield* Effect.flip(repo.requireRound("errs-1", 7))
           expect(round.message).toBe("round of run errs-1 not found: 7; the store has: 1")
+          const split = yield* Effect.flip(repo.requireSplit("errs-1", "train"))
+          expect(split.message).toBe("split searched by run errs-1 not found: train (the store has none)")
+        })
+      )
+
+      it.effect("a search or dataset that does not exist: NotFound names what there is", () =>
+        Effect.gen(function* () {
+          const search = yield* Effect.flip((yield* SearchRepo).get("s-nosuch"))
+          expect(search.message).toBe("search not found: s-nosuch (the store has none)")
+          const problems = yield* ProblemsRepo
+          yield* problems.upsert(new Problem({ id: ProblemId.make("mine/1"), dataset: "mine", taskId: "1", split: "test", kind: "function", statement: "s", entryPoint: "f", visibleTests: [], heldOutTests: [], heldOutInputs: [] }))
+          expect((yield* Effect.flip(problems.requireMatch({ dataset: "nosuch" }))).message).toBe("dataset not found: nosuch; the store has: mine")
+          expect((yield* Effect.flip(problems.requireMatch({ dataset: "mine", split: "train" }))).message).toBe("split of mine not found: train; the store has: test")
+          yield* problems.requireMatch({ dataset: "mine", split: "test" })
+          expect((yield* Effect.flip(problems.get("mine/2"))).message).toBe("problem not found: mine/2; the store has: mine/1")
         })
       )
     })

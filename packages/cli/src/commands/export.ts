@@ -1,4 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
+import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
+import { RunsRepo } from "@o1coder/store/RunsRepo"
 import { exportTcg } from "@o1coder/tcg"
 import { defaultRenderPrompt, EXPORT_FORMATS, Exporter, plainRenderPrompt, type ExportKind } from "@o1coder/training"
 import { Effect, Option } from "effect"
@@ -45,6 +47,7 @@ export const exportCommand = Command.make(
   (o) =>
     Effect.gen(function* () {
       if (o.kind === "tcg-sft" || o.kind === "tcg-dpo") {
+        yield* (yield* ProblemsRepo).requireMatch({ dataset: u(o.dataset), split: u(o.split) })
         const result = yield* exportTcg({
           format: o.kind === "tcg-sft" ? "sft" : "dpo",
           out: o.out,
@@ -53,9 +56,14 @@ export const exportCommand = Command.make(
         return yield* output(o.json, result, printTable([result]))
       }
       if (Option.isNone(o.run)) return yield* Effect.fail(new Error(`export ${o.kind} needs --run`))
+      // A run, round or split that does not exist is an error naming what does, not an empty file.
+      const runs = yield* RunsRepo
+      const runId = (yield* runs.resolve(o.run.value)).id
+      if (Option.isSome(o.round)) yield* runs.requireRound(runId, o.round.value)
+      if (Option.isSome(o.split)) yield* runs.requireSplit(runId, o.split.value)
       const exporter = yield* Exporter
       const result = yield* exporter.export(o.kind as ExportKind, {
-        runId: o.run.value,
+        runId,
         round: u(o.round),
         out: o.out,
         format: u(o.format),

@@ -68,6 +68,7 @@ const list = Command.make("list", { dataset: listDataset, split, limit, offset, 
   Effect.gen(function* () {
     const repo = yield* ProblemsRepo
     const filter = { dataset: Option.getOrUndefined(o.dataset), split: Option.getOrUndefined(o.split) }
+    yield* repo.requireMatch(filter)
     const problems = yield* repo.list({ ...filter, limit: o.limit, offset: o.offset })
     const total = yield* repo.count(filter)
     if (o.json) return yield* printJson(Schema.encodeSync(Schema.Array(ProblemSummary))(problems.map(summary)))

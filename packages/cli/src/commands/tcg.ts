@@ -118,6 +118,7 @@ const exportGenerator = Options.text("generator").pipe(Options.optional, Options
 
 const exportCommand = Command.make("export", { format, out, dataset: exportDataset, split, generator: exportGenerator, json }, (o) =>
   Effect.gen(function* () {
+    yield* (yield* ProblemsRepo).requireMatch({ dataset: Option.getOrUndefined(o.dataset), split: Option.getOrUndefined(o.split) })
     const result = yield* exportTcg({
       format: o.format,
       out: o.out,

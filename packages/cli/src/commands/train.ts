@@ -1,6 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import type { JobRow } from "@o1coder/store/JobsRepo"
 import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
+import { RunsRepo } from "@o1coder/store/RunsRepo"
 import { Trainer, TRAINING_STAGES } from "@o1coder/training"
 import { Console, Effect, Option } from "effect"
 import * as Fs from "node:fs"
@@ -159,7 +160,8 @@ const role = Options.choice("role", ["policy", "tcg", "prm"]).pipe(Options.optio
 
 export const versions = Command.make("versions", { run: runFilter, role, json }, (o) =>
   Effect.gen(function* () {
-    const rows = yield* (yield* ModelVersionsRepo).list({ runId: Option.getOrUndefined(o.run), role: Option.getOrUndefined(o.role) })
+    const runId = Option.isSome(o.run) ? (yield* (yield* RunsRepo).resolve(o.run.value)).id : undefined
+    const rows = yield* (yield* ModelVersionsRepo).list({ runId, role: Option.getOrUndefined(o.role) })
     yield* output(o.json, rows, printTable(rows.map((r) => ({ ...r, datasets: r.datasets.join(",") })), versionColumns, versionLegend))
   }).pipe(provide("store"))
 ).pipe(
