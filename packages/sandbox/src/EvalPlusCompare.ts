@@ -50,7 +50,11 @@ interface NdArray {
 }
 
 /** The numeric array numpy would build from a value (nested lists/tuples of numbers, rectangular); else undefined. */
+const INT64 = 2n ** 63n
+
 const toArray = (x: PyValue): NdArray | undefined => {
+  // numpy keeps an int beyond int64 as a Python object, and allclose on it raises
+  if (x.t === "int" && x.v.length >= 19 && (x.v.replace("-", "").length > 19 || BigInt(x.v) >= INT64 || BigInt(x.v) < -INT64)) return undefined
   const n = numeric(x)
   if (n !== undefined) return { shape: [], data: [n] }
   if (x.t !== "list" && x.t !== "tuple") return undefined
