@@ -124,7 +124,8 @@ const fakeRewardServer = (status = 200) =>
       req.on("end", () => {
         bodies.push({ path: req.url, body: JSON.parse(text) })
         res.writeHead(status, { "content-type": "application/json" })
-        res.end(JSON.stringify(status === 200 ? { results: [{ reward: 0.75, compiled: true, passed: 3, total: 4 }] } : { error: "sandbox down" }))
+        const n = status === 200 ? JSON.parse(text).completions.length : 0
+        res.end(JSON.stringify(status === 200 ? { results: Array.from({ length: n }, () => ({ reward: 0.75, compiled: true, passed: 3, total: 4 })) } : { error: "sandbox down" }))
       })
     })
     server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, close: () => server.close() }))
@@ -174,8 +175,8 @@ describe("verl GRPO recipe (against the verl 0.4.1 stand-in)", () => {
         expect(path).toBe("/v1/reward")
         expect(body.run).toBe("grpo-test")
         const [item] = body.completions
-        expect(item.completion).toBe(calls[i]!.solution_str)
-        expect(item.problem).toEqual(JSON.parse(calls[i]!.ground_truth))
+        const truth = JSON.parse(calls[i]!.ground_truth)
+        expect(item).toEqual({ completion: calls[i]!.solution_str, problem: truth.problem, problem_id: truth.problem_id, suite_id: truth.suite_id })
         expect(item.problem.tests.length).toBeGreaterThan(0)
         expect(item.problem_id).toBe(calls[i]!.extra_info.problem_id)
         expect(item.suite_id).toBe(calls[i]!.extra_info.suite_id)

@@ -129,6 +129,11 @@ const makeGraph = (leaves: Leaves) => {
     training: (options: TrainingOptions) => trainer(options).pipe(Layer.provideMerge(store)),
     /** The Trainer and its backends on the store of the enclosing layer (`status` refreshing a run's jobs). */
     trainerOnStore: (options: TrainingOptions) => trainer(options),
+    /**
+     * `serve`: what the reward service's server needs: the cached sandbox (every execution in
+     * `executions` and `execution_log`), the Reward and the store's problems and suites.
+     */
+    serve: Layer.mergeAll(cachedSandbox, rewardLive).pipe(Layer.provideMerge(store)),
     /** `ui`: the read models over the store. */
     views: lazy(() => import("@o1coder/ui").then((m) => m.Views.Default)).pipe(Layer.provideMerge(store)),
     /** `run`, `resume`, `demo`: the store and the progress sink; `selfPlay` is added per run. */

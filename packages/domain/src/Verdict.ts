@@ -20,6 +20,8 @@ export class Verdict extends Schema.Class<Verdict>("Verdict")({
   seen: Schema.optional(Schema.String),
   /** Exception type and message, for errors. */
   error: Schema.optional(Schema.String),
+  /** The program's whole stdout, for stdio tests run with `captureStdout` (the SandboxFusion endpoint). */
+  stdout: Schema.optional(Schema.String),
   ms: Schema.Number
 }) {}
 

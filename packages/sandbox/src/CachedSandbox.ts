@@ -24,7 +24,9 @@ export const suiteHash = (request: RunRequest): string =>
     atol: request.atol ?? null,
     tests: encodeTests(request.tests),
     // A fast-scoring run has `not_run` verdicts where a full run has real ones: never the same entry.
-    ...(request.stopAtFirstFailure === true ? { fast: true } : {})
+    ...(request.stopAtFirstFailure === true ? { fast: true } : {}),
+    // Only when set, so that keys of earlier executions stay what they were.
+    ...(request.captureStdout === true ? { captureStdout: true } : {})
   })
 
 export const executionKey = (request: RunRequest): { readonly key: string; readonly codeHash: string; readonly suiteHash: string } => {
@@ -61,7 +63,9 @@ export const make = Effect.gen(function* () {
         cached: hit,
         runId: request.context?.runId,
         searchId: request.context?.searchId,
-        problemId: request.context?.problemId
+        problemId: request.context?.problemId,
+        rlRun: request.context?.rlRun,
+        rlStep: request.context?.rlStep
       })
       const { deferred, owner } = yield* claim(key)
       if (!owner) {

@@ -19,7 +19,7 @@ export class Limits extends Schema.Class<Limits>("Limits")({
 }
 
 /** Why an execution was asked for: the store logs it, and evaluation proves no scoring test ran during search. */
-export type Purpose = "search" | "scoring" | "validation" | "other"
+export type Purpose = "search" | "scoring" | "validation" | "other" | "rl"
 
 export interface RunRequest {
   readonly code: string
@@ -37,7 +37,18 @@ export interface RunRequest {
    * (its remaining tests get `not_run`). Only "did every test pass?" is then meaningful.
    */
   readonly stopAtFirstFailure?: boolean | undefined
-  readonly context?: { readonly runId?: string; readonly searchId?: string; readonly problemId?: string } | undefined
+  readonly context?:
+    | {
+        readonly runId?: string
+        readonly searchId?: string
+        readonly problemId?: string
+        /** The RL trainer's run name and step, for purpose `rl`. */
+        readonly rlRun?: string | undefined
+        readonly rlStep?: number | undefined
+      }
+    | undefined
+  /** Stdio tests: keep the program's whole stdout (up to the output limit) on each verdict, as `stdout`. */
+  readonly captureStdout?: boolean | undefined
 }
 
 /** Result of calling a function on one argument list (used to label generated inputs). */

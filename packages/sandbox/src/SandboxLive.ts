@@ -136,7 +136,11 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
         test._tag === "call"
           ? verdictFor(test, reply.res[i], test.expectedDigest !== undefined ? { v: test.expectedDigest } : valueOf(test.expected), request.atol, test.evalplus?.alt !== undefined ? valueOf(test.evalplus.alt) : undefined)
           : verdictFor(test, reply.res[i], undefined, request.atol)
-      )
+      ).map((v, i) => {
+        // The SandboxFusion endpoint answers the program's own stdout, not a comparison.
+        const r = reply.res[i]
+        return request.captureStdout === true && request.tests[i]!._tag === "stdio" && r?.s === "ok" ? new Verdict({ ...v, stdout: r.o ?? "" }) : v
+      })
       return new Execution({
         compiled: reply.compiled,
         verdicts,

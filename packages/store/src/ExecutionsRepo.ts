@@ -3,7 +3,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Execution, sha256 } from "@o1coder/domain"
 import { Effect, Option, Schema } from "effect"
 
-export type ExecutionPurpose = "search" | "scoring" | "validation" | "other"
+export type ExecutionPurpose = "search" | "scoring" | "validation" | "other" | "rl"
 
 export interface CachedExecution {
   readonly key: string
@@ -19,6 +19,9 @@ export interface ExecutionLogEntry {
   readonly runId?: string | undefined
   readonly searchId?: string | undefined
   readonly problemId?: string | undefined
+  /** The RL trainer's run name and step (purpose `rl`, from the reward service's caller). */
+  readonly rlRun?: string | undefined
+  readonly rlStep?: number | undefined
 }
 
 export interface LogFilter {
@@ -27,6 +30,7 @@ export interface LogFilter {
   readonly searchId?: string | undefined
   readonly problemId?: string | undefined
   readonly key?: string | undefined
+  readonly rlRun?: string | undefined
 }
 
 export interface LogCount {
@@ -84,7 +88,9 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
         cached: entry.cached,
         run_id: entry.runId ?? null,
         search_id: entry.searchId ?? null,
-        problem_id: entry.problemId ?? null
+        problem_id: entry.problemId ?? null,
+        rl_run: entry.rlRun ?? null,
+        rl_step: entry.rlStep ?? null
       })}`.pipe(Effect.asVoid, Effect.withSpan("ExecutionsRepo.log"))
 
     /** An executed request: its result (when it may be cached) and its log row, both or neither. */
@@ -99,7 +105,8 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
         ...(f.runId !== undefined ? [sql`run_id = ${f.runId}`] : []),
         ...(f.searchId !== undefined ? [sql`search_id = ${f.searchId}`] : []),
         ...(f.problemId !== undefined ? [sql`problem_id = ${f.problemId}`] : []),
-        ...(f.key !== undefined ? [sql`execution_key = ${f.key}`] : [])
+        ...(f.key !== undefined ? [sql`execution_key = ${f.key}`] : []),
+        ...(f.rlRun !== undefined ? [sql`rl_run = ${f.rlRun}`] : [])
       ])
 
     /** Logged requests matching the filter, counted by purpose and cache hit. */

@@ -57,17 +57,23 @@ export interface ExportResult extends WrittenFile {
 }
 
 /**
- * verl's `reward_model.ground_truth`: the generated suite as canonical JSON (`kind`, `entry_point`,
- * `setup`, `tests` in the domain's Test encoding). Stdio suites also carry TACO/APPS-style
- * `inputs`/`outputs` lists, the shape verl's code reward functions read.
+ * verl's `reward_model.ground_truth`: exactly the part of a `/v1/reward` completion item that is
+ * not the completion, as canonical JSON: `problem_id`, `suite_id` and `problem` (the generated
+ * suite inline: `kind`, `entry_point`, `setup`, `tests` in the domain's Test encoding), so
+ * `recipes/verl/o1coder_reward.py` posts it as it is and the score never depends on which suites
+ * the service's store holds later. Stdio suites also carry TACO/APPS-style `inputs`/`outputs`, what
+ * verl's own `sandbox_fusion` reward reads (pointed at o1coder's `/run_code`).
  */
-export const groundTruth = (problem: Pick<VisibleProblem, "kind" | "entryPoint" | "setup">, tests: ReadonlyArray<unknown>): string => {
+export const groundTruth = (
+  problem: Pick<VisibleProblem, "id" | "kind" | "entryPoint" | "setup">,
+  suiteId: string,
+  tests: ReadonlyArray<unknown>
+): string => {
   const stdio = tests.filter((t): t is { _tag: "stdio"; input: string; output: string } => (t as { _tag?: string })?._tag === "stdio")
   return canonicalJson({
-    kind: problem.kind,
-    entry_point: problem.entryPoint,
-    setup: problem.setup,
-    tests,
+    problem_id: problem.id,
+    suite_id: suiteId,
+    problem: { kind: problem.kind, entry_point: problem.entryPoint, setup: problem.setup, tests },
     ...(stdio.length > 0 && stdio.length === tests.length ? { inputs: stdio.map((t) => t.input), outputs: stdio.map((t) => t.output) } : {})
   })
 }
@@ -158,7 +164,7 @@ export class Exporter extends Effect.Service<Exporter>()("o1coder/Exporter", {
               data_source: problem.dataset,
               prompt: [{ role: "user", content: render(problem) }],
               ability: "code",
-              reward_model: { style: "rule", ground_truth: groundTruth(problem, tests) },
+              reward_model: { style: "rule", ground_truth: groundTruth(problem, search.suiteId!, tests) },
               extra: { split: problem.split, problem_id: problem.id, suite_id: search.suiteId!, entry_point: problem.entryPoint ?? "" }
             })
           }).pipe(Effect.orDie)

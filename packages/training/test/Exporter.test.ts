@@ -137,8 +137,10 @@ describe(`Exporter on a golden tree (${backend.name})`, () => {
         expect(rows[0].ability).toBe("code")
         expect(rows[0].reward_model.style).toBe("rule")
         const truth = JSON.parse(rows[0].reward_model.ground_truth)
-        expect(truth.entry_point).toBe("add")
-        expect(truth.tests).toEqual([{ _tag: "call", args: "(2, 3)", expected: "5" }, { _tag: "call", args: "(0, 0)", expected: "0" }])
+        expect(truth.problem_id).toBe("mbpp/1")
+        expect(truth.suite_id).toBe(rows[0].extra_info.suite_id)
+        expect(truth.problem.entry_point).toBe("add")
+        expect(truth.problem.tests).toEqual([{ _tag: "call", args: "(2, 3)", expected: "5" }, { _tag: "call", args: "(0, 0)", expected: "0" }])
         expect(Number(rows[0].extra_info.index)).toBe(0)
         expect(rows[0].extra_info.problem_id).toBe("mbpp/1")
         expect(rows[1].extra_info.problem_id).toBe("mbpp/2")
@@ -209,13 +211,17 @@ describe(`Exporter on a golden tree (${backend.name})`, () => {
 }
 
 describe("verl ground truth", () => {
-  it("is canonical JSON of the suite; stdio suites also carry TACO-style inputs/outputs", () => {
+  it("is canonical JSON of a /v1/reward item without its completion; stdio suites also carry TACO-style inputs/outputs", () => {
     const stdio = [{ _tag: "stdio", input: "1 2\n", output: "3\n" }, { _tag: "stdio", input: "0 0\n", output: "0\n" }]
-    expect(JSON.parse(groundTruth({ kind: "stdio", entryPoint: null, setup: null }, stdio))).toEqual({
-      entry_point: null, inputs: ["1 2\n", "0 0\n"], kind: "stdio", outputs: ["3\n", "0\n"], setup: null, tests: stdio
+    expect(JSON.parse(groundTruth({ id: "apps/1", kind: "stdio", entryPoint: null, setup: null }, "S1", stdio))).toEqual({
+      problem_id: "apps/1",
+      suite_id: "S1",
+      problem: { entry_point: null, kind: "stdio", setup: null, tests: stdio },
+      inputs: ["1 2\n", "0 0\n"],
+      outputs: ["3\n", "0\n"]
     })
     const call = [{ _tag: "call", args: "(1, 2)", expected: "3" }]
-    const text = groundTruth({ kind: "function", entryPoint: "add", setup: null }, call)
-    expect(text).toBe('{"entry_point":"add","kind":"function","setup":null,"tests":[{"_tag":"call","args":"(1, 2)","expected":"3"}]}')
+    const text = groundTruth({ id: "mbpp/1", kind: "function", entryPoint: "add", setup: null }, "S2", call)
+    expect(text).toBe('{"problem":{"entry_point":"add","kind":"function","setup":null,"tests":[{"_tag":"call","args":"(1, 2)","expected":"3"}]},"problem_id":"mbpp/1","suite_id":"S2"}')
   })
 })

@@ -17,6 +17,7 @@ const problems: Load = () => import("./problems.ts")
 const sandbox: Load = () => import("./sandbox.ts")
 const search: Load = () => import("./search.ts")
 const selfplay: Load = () => import("./selfplay.ts")
+const serve: Load = () => import("./serve.ts")
 const tcg: Load = () => import("./tcg.ts")
 const train: Load = () => import("./train.ts")
 const ui: Load = () => import("./ui.ts")
@@ -47,7 +48,8 @@ export const registry: Readonly<Record<string, Load>> = {
   tcg,
   train,
   versions: train,
-  ui
+  ui,
+  serve
 }
 
 /** The root help's sections: every top-level command in one of them (a test checks). */
@@ -55,7 +57,7 @@ export const groups: ReadonlyArray<{ readonly title: string; readonly names: Rea
   { title: "Self-play runs", names: ["demo", "init", "run", "resume", "status", "runs", "report"] },
   { title: "Problems, tests and data", names: ["problems", "tcg", "export"] },
   { title: "Search, models and training", names: ["search", "tree", "models", "train", "versions"] },
-  { title: "Evaluation and the sandbox", names: ["eval", "exec", "doctor"] },
+  { title: "Evaluation and the sandbox", names: ["eval", "exec", "doctor", "serve"] },
   { title: "The store", names: ["sql", "ui", "db"] }
 ]
 

@@ -1,0 +1,52 @@
+import { sharedDataFile, type Problem } from "@o1coder/domain"
+import * as CodeMutator from "@o1coder/models/CodeMutator"
+import { readProblems } from "@o1coder/problems/Import"
+import { Reward } from "@o1coder/reward"
+import { CachedSandbox, Limits, sandboxLayer } from "@o1coder/sandbox"
+import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
+import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
+import { SuitesRepo } from "@o1coder/store/SuitesRepo"
+import { TestDatabase } from "@o1coder/store"
+import { TestGen } from "@o1coder/tcg"
+import { Effect, Layer } from "effect"
+
+export const mbpp = sharedDataFile("mbpp/mbpp.jsonl")
+
+/** The first MBPP tasks (natural order) whose references the mutation generator can extend. */
+export const MBPP_TASKS = ["mbpp/2", "mbpp/3", "mbpp/4", "mbpp/6", "mbpp/7", "mbpp/8"]
+
+/** The services `Server.layer` needs, over a fresh PGlite: the execution cache over a 2-worker pool. */
+export const storeAndSandbox = Layer.mergeAll(TestGen.Default, CachedSandbox.layer, Reward.Default).pipe(
+  Layer.provideMerge(Layer.mergeAll(ProblemsRepo.Default, SuitesRepo.Default, ExecutionsRepo.Default)),
+  Layer.provideMerge(sandboxLayer({ workers: 2 })),
+  Layer.provideMerge(TestDatabase.pglite)
+)
+
+export interface Fixture {
+  readonly problem: Problem
+  readonly suiteId: string
+  /** Mutants of the reference (CodeMutator), some of which a suite may not kill. */
+  readonly mutants: ReadonlyArray<string>
+}
+
+/**
+ * MBPP problems stored with a generated suite each (`o1coder tcg`'s mutation generator: the
+ * dataset's visible inputs mutated and labelled by the reference) and a few of their mutants.
+ */
+export const storeMbpp = Effect.gen(function* () {
+  const parsed = yield* readProblems(mbpp.path, "mbpp", "mbpp")
+  const records = parsed.problems.filter((r) => MBPP_TASKS.includes(r.problem.id))
+  yield* (yield* ProblemsRepo).upsertMany(records)
+  const testGen = yield* TestGen
+  const suites = yield* Effect.forEach(records, (r) => testGen.suiteFor(r.problem, { generator: "mutation", budget: 8, seed: 1, mutants: 0 }), { concurrency: 2 })
+  const mutants = yield* CodeMutator.mutate(records.map((r) => ({ id: r.problem.id, code: r.problem.reference!, seed: 1, max: 4 })))
+  return records.map((r, i): Fixture => ({
+    problem: r.problem,
+    suiteId: suites[i]!.suite.id,
+    mutants: (mutants.get(r.problem.id) ?? []).map((m) => m.code)
+  }))
+})
+
+export const generous = new Limits({ testTimeoutMs: 10_000, totalTimeoutMs: 30_000, memoryBytes: 1024 ** 3, outputBytes: 1024 ** 2 })
+
+export const fence = (code: string) => "Here is my solution.\n```python\n" + code + "\n```\n"
