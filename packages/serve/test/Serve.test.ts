@@ -3,12 +3,11 @@ import { describe, expect, layer } from "@effect/vitest"
 import { Sandbox } from "@o1coder/sandbox"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { Effect, Option, Redacted, Schema } from "effect"
-import { spawn } from "node:child_process"
 import * as NodePath from "node:path"
 import { hashOf, REPO_ROOT, Test } from "@o1coder/domain"
 import { groundTruth } from "@o1coder/training/Exporter"
 import { Server, Settings } from "../src/index.ts"
-import { fence, type Fixture, generous, mbpp, storeAndSandbox, storeMbpp } from "./fixtures.ts"
+import { fence, type Fixture, generous, mbpp, python, storeAndSandbox, storeMbpp } from "./fixtures.ts"
 
 /** The reward service over real HTTP on a free port, scoring MBPP problems' generated suites. */
 
@@ -31,21 +30,6 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
     }
     return { status: response.status, headers: response.headers, json, text }
   })
-
-/** /usr/bin/python3 -c script, fed `input` (asynchronously: the server answering it runs in this process). */
-const python = (script: string, input: string, env: Record<string, string>) =>
-  Effect.promise(
-    () =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn("/usr/bin/python3", ["-c", script], { env: { ...process.env, ...env } })
-        let stdout = ""
-        let stderr = ""
-        child.stdout.on("data", (d) => (stdout += d))
-        child.stderr.on("data", (d) => (stderr += d))
-        child.on("close", (code) => resolve({ code, stdout, stderr }))
-        child.stdin.end(input)
-      })
-  )
 
 const withServer = <A, E, R>(over: Partial<Settings.ServeSettings>, f: (url: string) => Effect.Effect<A, E, R>) =>
   Effect.scoped(Effect.flatMap(Server.start(settings(over)), f))

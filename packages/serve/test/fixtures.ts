@@ -9,6 +9,7 @@ import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { TestDatabase } from "@o1coder/store"
 import { TestGen } from "@o1coder/tcg"
 import { Effect, Layer } from "effect"
+import { spawn } from "node:child_process"
 
 export const mbpp = sharedDataFile("mbpp/mbpp.jsonl")
 
@@ -50,3 +51,19 @@ export const storeMbpp = Effect.gen(function* () {
 export const generous = new Limits({ testTimeoutMs: 10_000, totalTimeoutMs: 30_000, memoryBytes: 1024 ** 3, outputBytes: 1024 ** 2 })
 
 export const fence = (code: string) => "Here is my solution.\n```python\n" + code + "\n```\n"
+
+/** /usr/bin/python3 -c script, fed `input` (asynchronously: the server answering it runs in this process). */
+export const python = (script: string, input: string, env: Record<string, string>) =>
+  Effect.promise(
+    () =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn("/usr/bin/python3", script.endsWith(".py") ? [script] : ["-c", script], { env: { ...process.env, ...env } })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.on("data", (d) => (stdout += d))
+        child.stderr.on("data", (d) => (stderr += d))
+        child.on("close", (code) => resolve({ code, stdout, stderr }))
+        child.stdin.end(input)
+      })
+  )
+
