@@ -30,7 +30,10 @@ const program = Effect.forEach(chosen, (name) =>
     const report = yield* Evaluate.run({ problems, dataset: name, split: name === "mbpp" ? "test" : "all", mode: "direct", policy: { _tag: "reference" }, concurrency: 4 })
     const m = report.evaluation.metrics
     const failing = report.evaluation.details.filter((d) => d.passed < d.samples).map((d) => d.problemId)
-    console.log(`${name}: ${problems.length} problems, reference pass@1 ${(100 * m["pass@1"]!).toFixed(1)}%${m["base_pass@1"] !== undefined ? ` (base ${(100 * m["base_pass@1"]!).toFixed(1)}%)` : ""}, ${m.seconds!.toFixed(0)} s`)
+    console.log(
+      `${name}: ${problems.length} problems, reference pass@1 ${(100 * m["pass@1"]!).toFixed(1)}%${m["base_pass@1"] !== undefined ? ` (base ${(100 * m["base_pass@1"]!).toFixed(1)}%)` : ""}, ` +
+        `${m.inputs_scored} tests/inputs scored, ${m.inputs_unscored} not scored, ${m.seconds!.toFixed(0)} s`
+    )
     console.log(`  failing: ${failing.length > 0 ? failing.join(", ") : "none"}`)
     for (const d of report.evaluation.details.filter((d) => d.passed < d.samples)) {
       const f = (d.detail as { failures?: ReadonlyArray<Evaluate.FailedTest> }).failures?.[0]

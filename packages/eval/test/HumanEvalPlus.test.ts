@@ -55,8 +55,11 @@ describe("HumanEval+ (fixtures): EvalPlus grading, nothing dropped", () => {
           policy: { _tag: "samples", file: "heavy", records, issues: [] },
           onSample: (r) => Effect.sync(() => results.push(r))
         })
-        const byLine = new Map(results.map((r) => [r.line, r.passed]))
-        expect(CASES.map(([task], i) => [task, byLine.get(i + 1)])).toEqual(CASES.map(([task, , passes]) => [task, passes]))
+        const byLine = new Map(results.map((r) => [r.line, r]))
+        expect(CASES.map(([task], i) => [task, byLine.get(i + 1)?.passed])).toEqual(CASES.map(([task, , passes]) => [task, passes]))
+        // A heavy value that differs says what it can: here same kind and length, contents differ.
+        expect(byLine.get(6)?.firstFailure?.error).toBe("compared by digest: same kind and length (1100000), contents differ")
+        expect(byLine.get(6)?.firstFailure?.input).toBe("1100000")
       })
     )
 

@@ -35,6 +35,8 @@ describe("reference policy", () => {
         const report = yield* reference(problems, "mbpp", "test")
         expect(failing(report)).toEqual([])
         expect(report.evaluation.metrics["pass@1"]).toBe(1)
+        expect(report.evaluation.metrics.inputs_unscored).toBe(0)
+        console.log(`MBPP test split reference: pass@1 1, ${report.evaluation.metrics.inputs_scored} tests scored, 0 unscored`)
         expect(report.protocolText).toContain("challenge_test_list")
       }), 240_000
     )
@@ -47,6 +49,8 @@ describe("reference policy", () => {
         const report = yield* reference(problems, "mbpp-sanitized")
         expect(failing(report)).toEqual([])
         expect(report.evaluation.metrics["pass@1"]).toBe(1)
+        expect(report.evaluation.metrics.inputs_unscored).toBe(0)
+        console.log(`MBPP sanitized reference: pass@1 1, ${report.evaluation.metrics.inputs_scored} tests scored, 0 unscored`)
       }), 240_000
     )
 

@@ -1,4 +1,4 @@
-import { Execution, type PyValue, sha256, type Test, Verdict } from "@o1coder/domain"
+import { digestFloats, Execution, type PyValue, sha256, type Test, Verdict } from "@o1coder/domain"
 import { Effect, Layer, type Scope } from "effect"
 import * as NodeOs from "node:os"
 import { pyEqual, pyRepr, pyWeight, stdoutEqual, toleranceFor } from "./Compare.ts"
@@ -42,6 +42,26 @@ const wireLimits = (limits: Limits): WireLimits => ({
 /** An expected value, the expression's own error, or `lost` when its evaluation was killed (not the test's fault). */
 type Expected = { readonly v: PyValue } | { readonly e: string; readonly lost?: boolean | undefined }
 
+/** What can be told of two heavy values that differ: kind, length, or the first differing float. */
+const digestDifference = (expected: PyValue, seen: PyValue): string | undefined => {
+  if (expected.t !== "digest" && seen.t !== "digest") return undefined
+  if (expected.t !== "digest" || seen.t !== "digest") return "compared by digest: one side is light, so they differ"
+  if (expected.c !== seen.c) return `compared by digest: a ${seen.c} where a ${expected.c} was expected`
+  if (expected.n !== seen.n) return `compared by digest: ${seen.n} elements where ${expected.n} were expected`
+  if (expected.q !== undefined && seen.q !== undefined) {
+    const xs = digestFloats(expected.q)
+    const ys = digestFloats(seen.q)
+    const i = xs.findIndex((x, k) => !Object.is(x, ys[k]))
+    if (i >= 0) return `compared by digest: first differing element [${i}]: seen ${ys[i]}, expected ${xs[i]}`
+  }
+  return `compared by digest: same kind and length (${seen.n}), contents differ`
+}
+
+const failedCall = (ms: number, expected: PyValue, seen: PyValue): Verdict => {
+  const why = digestDifference(expected, seen)
+  return new Verdict({ status: "failed", ms, seen: pyRepr(seen, SEEN_MAX), ...(why !== undefined ? { error: why } : {}) })
+}
+
 const verdictFor = (
   test: Test,
   r: ResultEntry | undefined,
@@ -69,14 +89,12 @@ const verdictFor = (
       }
       if (test.evalplus !== undefined) {
         const alt = alternative !== undefined && "v" in alternative ? alternative.v : undefined
-        return evalplusPasses(r.v, expected.v, test.evalplus, alt)
-          ? new Verdict({ status: "passed", ms })
-          : new Verdict({ status: "failed", ms, seen: pyRepr(r.v, SEEN_MAX) })
+        return evalplusPasses(r.v, expected.v, test.evalplus, alt) ? new Verdict({ status: "passed", ms }) : failedCall(ms, expected.v, r.v)
       }
       const tolerance = toleranceFor(test.atol ?? atol)
       return pyEqual(expected.v, r.v, test.rtol === undefined ? tolerance : { ...tolerance, rel: test.rtol })
         ? new Verdict({ status: "passed", ms })
-        : new Verdict({ status: "failed", ms, seen: pyRepr(r.v, SEEN_MAX) })
+        : failedCall(ms, expected.v, r.v)
     }
   }
 }
