@@ -84,7 +84,8 @@ const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, u
     ).pipe(Layer.provide(Layer.mergeAll(pgLayer, Reactivity.layer)))
   }
   if (target.dataDir !== undefined) NodeFs.mkdirSync(target.dataDir, { recursive: true })
-  return PgliteClient.layer({ dataDir: target.dataDir })
+  const dataDir = target.dataDir
+  return Layer.unwrapEffect(Effect.map(DatabaseOutage, (outage) => PgliteClient.layer({ dataDir, onBroken: outage.broken })))
 }
 
 /** One SqlClient for the whole program, migrated at start-up, and the view of its outages. */

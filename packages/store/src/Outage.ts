@@ -14,6 +14,15 @@ export class DatabaseUnreachable extends Schema.TaggedError<DatabaseUnreachable>
   }
 }
 
+/** The store's storage failed (PGlite: a read-only or full disk, a PANIC): a clear failure, not a wait. */
+export class DatabaseBroken extends Schema.TaggedError<DatabaseBroken>()("DatabaseBroken", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return `the database's storage failed: ${this.reason} (fix the disk, then resume)`
+  }
+}
+
 const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"])
 const TRANSIENT_MESSAGES = /Connection terminated|connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)|terminating connection/
 
@@ -49,6 +58,7 @@ export class DatabaseOutage extends Effect.Service<DatabaseOutage>()("o1coder/Da
   effect: Effect.gen(function* () {
     const limit = yield* Config.duration("O1CODER_DB_OUTAGE_LIMIT").pipe(Config.withDefault(Duration.minutes(5)))
     const unreachable = yield* Deferred.make<never, DatabaseUnreachable>()
+    const brokenStorage = yield* Deferred.make<never, DatabaseBroken>()
     let since: number | undefined
 
     const seconds = (now: number) => (since === undefined ? 0 : (now - since) / 1000)
@@ -98,7 +108,11 @@ export class DatabaseOutage extends Effect.Service<DatabaseOutage>()("o1coder/Da
       state,
       limit,
       /** Fails with DatabaseUnreachable once an outage has lasted past the limit. */
-      unreachable: Deferred.await(unreachable)
+      unreachable: Deferred.await(unreachable),
+      /** Told by the store's driver when its storage failed for good. */
+      broken: (reason: string) => Effect.asVoid(Deferred.fail(brokenStorage, new DatabaseBroken({ reason }))),
+      /** Fails when the database is gone for this process: unreachable past the limit, or its storage broken. */
+      lost: Effect.raceFirst(Deferred.await(unreachable), Deferred.await(brokenStorage))
     } as const
   })
 }) {}

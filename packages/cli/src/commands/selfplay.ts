@@ -1,7 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { JobsRepo } from "@o1coder/store/JobsRepo"
 import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
-import { DatabaseOutage, DatabaseUnreachable } from "@o1coder/store/Outage"
+import { DatabaseBroken, DatabaseOutage, DatabaseUnreachable } from "@o1coder/store/Outage"
 import { RunsRepo, type RoundReport } from "@o1coder/store/RunsRepo"
 import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { exampleYaml, KNOWN_DATASETS } from "@o1coder/selfplay/ExampleConfig"
@@ -98,8 +98,9 @@ const drive = (runId: string, resumeHint: string) =>
     const repo = yield* RunsRepo
     const outage = yield* DatabaseOutage
     yield* Effect.forkScoped(outageNotices(outage))
-    // Past the outage limit the run stops (interrupted, resumable) rather than wait on.
-    const exit = yield* Effect.exit(Effect.raceFirst(SelfPlay.execute(runId), outage.unreachable)).pipe(
+    // Past the outage limit the run stops (interrupted, resumable) rather than wait on; a broken
+    // storage (PGlite on a read-only disk) stops it at once.
+    const exit = yield* Effect.exit(Effect.raceFirst(SelfPlay.execute(runId), outage.lost)).pipe(
       Effect.onInterrupt(() => Console.error(`\ninterrupted: run ${runId} is resumable: ${resumeHint}`))
     )
     if (Exit.isFailure(exit)) {
@@ -107,6 +108,11 @@ const drive = (runId: string, resumeHint: string) =>
       if (Option.isSome(unreachable)) {
         yield* Console.error(`\nrun ${runId} stopped: ${unreachable.value.message}\nthe run is interrupted and resumable: ${resumeHint}`)
         return yield* unreachable.value
+      }
+      const broken = Cause.failureOption(exit.cause).pipe(Option.filter((e): e is DatabaseBroken => e instanceof DatabaseBroken))
+      if (Option.isSome(broken)) {
+        yield* Console.error(`\nrun ${runId} failed: ${broken.value.message}\nafter fixing the cause: ${resumeHint}`)
+        return yield* broken.value
       }
       if (Cause.isInterruptedOnly(exit.cause)) {
         yield* Console.error(`\ninterrupted: run ${runId} is resumable: ${resumeHint}`)
