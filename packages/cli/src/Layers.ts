@@ -99,12 +99,20 @@ const makeGraph = (leaves: Leaves) => {
       ).pipe(Layer.provideMerge(FetchHttpClient.layer))
     })
 
-  /** Search and test generation on the cached sandbox; `reward` is the one Reward of the graph. */
+  /** Search, test generation and the evaluation harness on the cached sandbox; `reward` is the one Reward of the graph. */
   const searchOn = <E>(reward: Layer.Layer<Reward, E>) =>
     lazy(async () => {
-      const [{ Search }, { TestGen, MutantSourceLive }] = await Promise.all([import("@o1coder/search/Search"), import("@o1coder/tcg")])
-      return Layer.mergeAll(Search.Default, TestGen.Default).pipe(Layer.provideMerge(Layer.mergeAll(cachedSandbox, MutantSourceLive, reward)))
+      const [{ Search }, { TestGen, MutantSourceLive }, { Evaluator }] = await Promise.all([
+        import("@o1coder/search/Search"),
+        import("@o1coder/tcg"),
+        import("@o1coder/eval/Evaluator")
+      ])
+      return Layer.mergeAll(Search.Default, TestGen.Default, Evaluator.Default).pipe(
+        Layer.provideMerge(Layer.mergeAll(cachedSandbox, MutantSourceLive, reward))
+      )
     })
+
+  const tcgExporter = lazy(() => import("@o1coder/tcg").then((m) => m.TcgExporter.Default))
 
   const search = searchOn(rewardLive)
 
@@ -117,14 +125,14 @@ const makeGraph = (leaves: Leaves) => {
     store,
     /** The worker pool alone, no store (`exec`, `doctor`). */
     sandbox: leaves.sandbox,
-    /** `search`, `eval`: Search, TestGen, the cached sandbox and the Reward, over the store. */
+    /** `search`, `eval`: Search, TestGen, the Evaluator, the cached sandbox and the Reward, over the store. */
     search: search.pipe(Layer.provideMerge(store)),
-    /** `tcg`: test generation on the uncached pool (suites are stored per problem and options). */
+    /** `tcg`: test generation on the uncached pool (suites are stored per problem and options), the TCG export. */
     tcg: lazy(() =>
       import("@o1coder/tcg").then(({ MutantSourceLive, TestGen }) => TestGen.Default.pipe(Layer.provideMerge(Layer.mergeAll(leaves.sandbox, MutantSourceLive))))
-    ).pipe(Layer.provideMerge(store)),
-    /** `export`: the Exporter over the store. */
-    exporter: lazy(() => import("@o1coder/training").then((m) => m.Exporter.Default)).pipe(Layer.provideMerge(store)),
+    ).pipe(Layer.merge(tcgExporter), Layer.provideMerge(store)),
+    /** `export`: the Exporter and the TCG export over the store. */
+    exporter: lazy(() => import("@o1coder/training").then((m) => m.Exporter.Default)).pipe(Layer.merge(tcgExporter), Layer.provideMerge(store)),
     /** `train`: the Trainer and its backends over the store. */
     training: (options: TrainingOptions) => trainer(options).pipe(Layer.provideMerge(store)),
     /** The Trainer and its backends on the store of the enclosing layer (`status` refreshing a run's jobs). */
@@ -152,7 +160,7 @@ const makeGraph = (leaves: Leaves) => {
           import("@effect/platform")
         ])
         const reward = Reward.layer(new RewardConfig({ compileWeight: config.reward.alpha, gamma: config.reward.gamma }))
-        const services = Layer.mergeAll(training.Exporter.Default, training.Trainer.Default, training.Serving.Default).pipe(
+        const services = Layer.mergeAll(training.Exporter.Default, training.Trainer.Default, training.Serving.Default, tcgExporter).pipe(
           Layer.provideMerge(backends({ rayAddress: config.training.ray?.address })),
           Layer.provideMerge(FetchHttpClient.layer)
         )

@@ -1,17 +1,15 @@
 import type { Problem } from "@o1coder/domain"
 import { describeError } from "@o1coder/domain"
-import * as Evaluate from "@o1coder/eval/Evaluate"
-import type { LanguageModelService } from "@o1coder/models/LanguageModel"
+import { Evaluator } from "@o1coder/eval/Evaluator"
 import * as ModelSpecs from "@o1coder/models/ModelSpecs"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { ModelVersionsRepo } from "@o1coder/store/ModelVersionsRepo"
 import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { makeLlmJudgePrm, Search, SearchConfig } from "@o1coder/search"
-import { exportTcg, TestGen } from "@o1coder/tcg"
+import { TcgExporter, TestGen } from "@o1coder/tcg"
 import { Exporter, ServeSpec, Serving, Trainer, versionIdOf, type TrainingStage } from "@o1coder/training"
-import type * as SqlClient from "@effect/sql/SqlClient"
 import { Limits } from "@o1coder/sandbox/Sandbox"
-import { Duration, Effect, Layer, Option, Scope } from "effect"
+import { Cache, Data, Duration, Effect, Exit, Layer, Option, RcMap } from "effect"
 import * as NodePath from "node:path"
 import { servedModel, servedSpec, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
 import { checkProblemsFile } from "./ProblemsFile.ts"
@@ -26,17 +24,22 @@ const TRAINING_STAGE: Record<TrainStage, TrainingStage> = {
   "tcg-dpo": "tcg"
 }
 
+/** The problems a run's configuration selects (the key of the problem cache). */
+class ProblemsKey extends Data.Class<{ readonly dataset: string; readonly split: string; readonly limit: number | undefined }> {}
+const problemsKey = (config: RunConfig) =>
+  new ProblemsKey({ dataset: config.problems.dataset, split: config.problems.split, limit: config.problems.limit })
+
+/** A model version as one run uses it (its record/replay calls are the run's). */
+class ModelKey extends Data.Class<{ readonly versionId: string; readonly runId: string; readonly problems: ProblemsKey }> {}
+
 const fail = (stage: string) => (e: unknown) =>
   new StageError({ stage, reason: describeError(e) })
-
-/** The run's problems, by id, loaded once per process. */
-const problemCache = new Map<string, ReadonlyArray<Problem>>()
 
 /**
  * The real stages: problems from the store, suites from TestGen, MCTS from Search, exports from
  * the Exporter (and the TCG exporter), jobs from the Trainer, scores from the eval harness. Model
- * versions are resolved from their spec (record/replay over `model_calls` included) once per
- * process and kept for the life of the layer.
+ * versions are resolved from their spec (record/replay over `model_calls` included) once and
+ * kept for the life of the layer; so are a run's problems (read again after `prepare`).
  */
 export const make = Effect.gen(function* () {
   const problemsRepo = yield* ProblemsRepo
@@ -47,46 +50,39 @@ export const make = Effect.gen(function* () {
   const exporter = yield* Exporter
   const trainer = yield* Trainer
   const serving = yield* Serving
-  const context = yield* Effect.context<SqlClient.SqlClient | import("@o1coder/sandbox/Sandbox").Sandbox | import("@o1coder/store/EvaluationsRepo").EvaluationsRepo | SuitesRepo | ProblemsRepo | import("@o1coder/store/DatasetsRepo").DatasetsRepo>()
-  const scope = yield* Effect.scope
-  const models = new Map<string, LanguageModelService>()
-  const modelLock = yield* Effect.makeSemaphore(1)
+  const tcgExporter = yield* TcgExporter
+  const evaluator = yield* Evaluator
 
-  const problemsOf = (config: RunConfig) => {
-    const key = `${config.problems.dataset}/${config.problems.split}/${config.problems.limit ?? ""}`
-    const cached = problemCache.get(key)
-    if (cached !== undefined) return Effect.succeed(cached)
-    return problemsRepo
-      .list({ dataset: config.problems.dataset, split: config.problems.split, limit: config.problems.limit })
-      .pipe(
-        Effect.tap((list) => Effect.sync(() => problemCache.set(key, list))),
-        Effect.mapError(fail("problems"))
-      )
-  }
+  // A failed lookup is not kept: the activity's retry reads again.
+  const problemCache = yield* Cache.makeWith({
+    capacity: 16,
+    lookup: (key: ProblemsKey) =>
+      problemsRepo.list({ dataset: key.dataset, split: key.split, limit: key.limit }).pipe(Effect.mapError(fail("problems"))),
+    timeToLive: (exit) => (Exit.isSuccess(exit) ? Duration.infinity : Duration.zero)
+  })
+  const problemsOf = (config: RunConfig) => problemCache.get(problemsKey(config))
   const problemOf = (config: RunConfig, id: string) =>
     Effect.flatMap(problemsOf(config), (list) => {
       const found = list.find((p) => p.id === id)
       return found !== undefined ? Effect.succeed(found) : problemsRepo.get(id).pipe(Effect.mapError(fail("problems")))
     })
 
-  /** The model of a version id (a `model_versions` row), built from its spec once. */
-  const modelOf = (ctx: RoundContext, versionId: string) =>
-    modelLock.withPermits(1)(
+  /** The models of version ids (`model_versions` rows), each built from its spec once and kept until the layer closes. */
+  const models = yield* RcMap.make({
+    lookup: (key: ModelKey) =>
       Effect.gen(function* () {
-        const known = models.get(versionId)
-        if (known !== undefined) return known
-        const row = yield* versionsRepo.get(versionId).pipe(Effect.mapError(fail("models")))
-        if (row === undefined) return yield* new StageError({ stage: "models", reason: `model version ${versionId} not found` })
-        const problems = yield* problemsOf(ctx.config)
-        const model = yield* ModelSpecs.make(row.spec, { role: row.role, runId: ctx.runId, problems }).pipe(
-          Effect.provide(context),
-          Scope.extend(scope),
-          Effect.mapError(fail(`models (${row.spec})`))
-        )
-        models.set(versionId, model)
-        return model
-      })
-    )
+        const row = yield* versionsRepo.get(key.versionId).pipe(Effect.mapError(fail("models")))
+        if (row === undefined) return yield* new StageError({ stage: "models", reason: `model version ${key.versionId} not found` })
+        const problems = yield* problemCache.get(key.problems)
+        return yield* ModelSpecs.make(row.spec, { role: row.role, runId: key.runId, problems }).pipe(Effect.mapError(fail(`models (${row.spec})`)))
+      }),
+    idleTimeToLive: Duration.infinity
+  })
+  const modelOf = (ctx: RoundContext, versionId: string) => {
+    const key = new ModelKey({ versionId, runId: ctx.runId, problems: problemsKey(ctx.config) })
+    // A failed build is not kept either (the next call builds again).
+    return RcMap.get(models, key).pipe(Effect.scoped, Effect.tapError(() => RcMap.invalidate(models, key)))
+  }
 
   const specOf = (versionId: string | null) =>
     versionId === null
@@ -164,7 +160,7 @@ export const make = Effect.gen(function* () {
           if (parsed.problems.length === 0) return yield* new StageError({ stage: "problems", reason: `${parsed.file}: no problem in the file` })
           yield* problemsRepo.upsertMany(parsed.problems).pipe(Effect.mapError(fail("problems")))
         }
-        problemCache.clear()
+        yield* problemCache.invalidateAll
         const problems = yield* problemsOf(config)
         if (problems.length === 0) {
           return yield* new StageError({
@@ -210,11 +206,11 @@ export const make = Effect.gen(function* () {
       Effect.gen(function* () {
         const dir = outDir(ctx)
         if (kind === "tcg-sft" || kind === "tcg-dpo") {
-          const result = yield* exportTcg({
+          const result = yield* tcgExporter.export({
             format: kind === "tcg-sft" ? "sft" : "dpo",
             out: NodePath.join(dir, `${kind}.jsonl`),
             filters: { dataset: ctx.config.problems.dataset, split: ctx.config.problems.split }
-          }).pipe(Effect.provide(context), Effect.mapError(fail(`export ${kind}`)))
+          }).pipe(Effect.mapError(fail(`export ${kind}`)))
           return result.datasetId
         }
         const exportKind = kind as "sft" | "prm" | "dpo" | "verl"
@@ -302,7 +298,7 @@ export const make = Effect.gen(function* () {
           ? problems
           : yield* problemsRepo.list({ dataset: ctx.config.problems.dataset, split: ctx.config.problems.evalSplit }).pipe(Effect.mapError(fail("evaluate")))
         const policy = yield* modelOf(ctx, ctx.versions.policy)
-        const report = yield* Evaluate.run({
+        const report = yield* evaluator.run({
           problems: evalProblems,
           dataset: ctx.config.problems.dataset,
           split: ctx.config.problems.evalSplit ?? ctx.config.problems.split,
@@ -324,7 +320,7 @@ export const make = Effect.gen(function* () {
               const nodes = yield* search.tree(outcome.searchId).pipe(Effect.mapError(fail("evaluate")))
               return { searchId: outcome.searchId, answer: outcome.answer?.code, nodes, tokens: outcome.tokens }
             })
-        }).pipe(Effect.provide(context), Effect.mapError(fail("evaluate")))
+        }).pipe(Effect.mapError(fail("evaluate")))
         void searchIds
         return report.evaluation.id as string
       }).pipe(Effect.withSpan("SelfPlay.evaluate"))

@@ -145,3 +145,15 @@ export const exportTcg = (options: TcgExportOptions) =>
     })
     return { datasetId, path, rows: lines.length, sha256: digest, suites: stored.length, skipped } satisfies TcgExportResult
   }).pipe(Effect.withSpan("tcg.export", { attributes: { format: options.format } }))
+
+/** The TCG export as a service, on the suites, problems and datasets repositories. */
+export class TcgExporter extends Effect.Service<TcgExporter>()("o1coder/TcgExporter", {
+  effect: Effect.gen(function* () {
+    const repos = yield* Effect.context<SuitesRepo | ProblemsRepo | DatasetsRepo>()
+    return {
+      /** `exportTcg`: the JSONL file of the matching stored suites, recorded in `datasets`. */
+      export: Effect.fn("TcgExporter.export")((options: TcgExportOptions) => Effect.provide(exportTcg(options), repos))
+    } as const
+  }),
+  dependencies: [SuitesRepo.Default, ProblemsRepo.Default, DatasetsRepo.Default]
+}) {}

@@ -1,6 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { InputError } from "@o1coder/domain"
 import * as Evaluate from "@o1coder/eval/Evaluate"
+import { Evaluator } from "@o1coder/eval/Evaluator"
 import { parseKs } from "@o1coder/eval/PassAtK"
 import { isBadLine, matchSamples, parseSamples } from "@o1coder/eval/Samples"
 import { searchOnVisibleTests } from "@o1coder/eval/SearchAdapter"
@@ -181,7 +182,7 @@ const evaluate = (o: {
       const outFile = Option.getOrUndefined(o.out)
       if (outFile !== undefined) NodeFs.writeFileSync(outFile, "")
       const progress = yield* makeProgress(`eval ${o.dataset}`, problems.length)
-      const report = yield* Evaluate.run({
+      const report = yield* (yield* Evaluator).run({
         problems,
         dataset: o.dataset,
         split: Option.getOrElse(o.split, () => "all"),

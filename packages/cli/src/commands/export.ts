@@ -1,7 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { RunsRepo } from "@o1coder/store/RunsRepo"
-import { exportTcg } from "@o1coder/tcg"
+import { TcgExporter } from "@o1coder/tcg"
 import { defaultRenderPrompt, EXPORT_FORMATS, Exporter, plainRenderPrompt, type ExportKind } from "@o1coder/training"
 import { Effect, Option } from "effect"
 import { provide } from "../Layers.ts"
@@ -48,7 +48,7 @@ export const exportCommand = Command.make(
     Effect.gen(function* () {
       if (o.kind === "tcg-sft" || o.kind === "tcg-dpo") {
         yield* (yield* ProblemsRepo).requireMatch({ dataset: u(o.dataset), split: u(o.split) })
-        const result = yield* exportTcg({
+        const result = yield* (yield* TcgExporter).export({
           format: o.kind === "tcg-sft" ? "sft" : "dpo",
           out: o.out,
           filters: { dataset: u(o.dataset), split: u(o.split), generator: u(o.generator) }

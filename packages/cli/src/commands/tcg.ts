@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { ModelSpecs } from "@o1coder/models"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
-import { DROP_REASONS, exportTcg, type SuiteStats, TestGen } from "@o1coder/tcg"
+import { DROP_REASONS, type SuiteStats, TcgExporter, TestGen } from "@o1coder/tcg"
 import { Console, Effect, Option } from "effect"
 import { provide } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
@@ -119,7 +119,7 @@ const exportGenerator = Options.text("generator").pipe(Options.optional, Options
 const exportCommand = Command.make("export", { format, out, dataset: exportDataset, split, generator: exportGenerator, json }, (o) =>
   Effect.gen(function* () {
     yield* (yield* ProblemsRepo).requireMatch({ dataset: Option.getOrUndefined(o.dataset), split: Option.getOrUndefined(o.split) })
-    const result = yield* exportTcg({
+    const result = yield* (yield* TcgExporter).export({
       format: o.format,
       out: o.out,
       filters: { dataset: Option.getOrUndefined(o.dataset), split: Option.getOrUndefined(o.split), generator: Option.getOrUndefined(o.generator) }
