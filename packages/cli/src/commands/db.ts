@@ -44,7 +44,7 @@ export const sql = Command.make("sql", { query, json }, ({ json, query }) =>
       "Prints an aligned table (or --json rows). The query runs in a READ ONLY transaction: nothing can change.\n\n" +
       "Tables: problems, test_suites, test_cases, model_versions, model_calls, searches, nodes, executions,\n" +
       "execution_log, datasets, training_jobs, evaluations, runs, rounds. Views: step_values, search_cost,\n" +
-      "aspr_by_search, round_metrics, model_cost, suite_stats, suite_quality.\n\n" +
+      "aspr_by_search, round_metrics, model_cost, suite_stats, suite_quality, rl_cost.\n\n" +
       "Examples:\n" +
       '  o1coder sql "select dataset, split, count(*) from problems group by 1, 2"\n' +
       '  o1coder sql "select round, aspr, pass_at_1 from round_metrics" --json'
