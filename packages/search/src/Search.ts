@@ -19,7 +19,8 @@ import { backup, fromRows, isTerminal, makeNode, nodeId, pathSteps, selectLeaf, 
 
 export class SearchError extends Schema.TaggedError<SearchError>()("SearchError", {
   searchId: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  cause: Schema.optional(Schema.Defect)
 }) {
   override get message() {
     return `search ${this.searchId}: ${this.reason}`
@@ -131,7 +132,7 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
     const reward = yield* Reward
 
     const fail = (searchId: string) => (e: { readonly message: string }) =>
-      Effect.fail(new SearchError({ searchId, reason: e.message }))
+      Effect.fail(new SearchError({ searchId, reason: e.message, cause: e }))
 
     const drive = (record: SearchRecord, stored: StoredConfig, input: ResumeInput, resumed: boolean) =>
       Effect.gen(function* () {
@@ -328,7 +329,7 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
 
     const decodeStored = (record: SearchRecord) =>
       Schema.decodeUnknown(StoredConfig)(record.config).pipe(
-        Effect.mapError((e) => new SearchError({ searchId: record.id, reason: `stored config unreadable: ${e.message}` }))
+        Effect.mapError((e) => new SearchError({ searchId: record.id, reason: `stored config unreadable: ${e.message}`, cause: e }))
       )
 
     /** Continues a stored search (or reports a completed one without any work). */

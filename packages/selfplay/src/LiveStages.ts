@@ -33,7 +33,7 @@ const problemsKey = (config: RunConfig) =>
 class ModelKey extends Data.Class<{ readonly versionId: string; readonly runId: string; readonly problems: ProblemsKey }> {}
 
 const fail = (stage: string) => (e: unknown) =>
-  new StageError({ stage, reason: describeError(e) })
+  new StageError({ stage, reason: describeError(e), cause: e })
 
 /**
  * The real stages: problems from the store, suites from TestGen, MCTS from Search, exports from

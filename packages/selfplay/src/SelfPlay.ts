@@ -29,7 +29,7 @@ const activity = <A, I>(name: string, success: Schema.Schema<A, I>, execute: Eff
   Activity.make({ name, success, error: StageError, execute }).pipe(Activity.retry(retried))
 
 const orStageError = (stage: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.mapError(effect, (e) => (e instanceof StageError ? e : new StageError({ stage, reason: describeError(e) })))
+  Effect.mapError(effect, (e) => (e instanceof StageError ? e : new StageError({ stage, reason: describeError(e), cause: e })))
 
 const runRound = (ctx: RoundContext, problemIds: ReadonlyArray<string>) =>
   Effect.gen(function* () {

@@ -19,9 +19,11 @@ export type Prepared = typeof Prepared.Type
 export const JobState = Schema.Literal("pending", "running", "succeeded", "failed", "cancelled")
 export type JobState = typeof JobState.Type
 
+/** A stage that failed: `reason` for people, `cause` the underlying error (kept through the journal as name and message). */
 export class StageError extends Schema.TaggedError<StageError>()("StageError", {
   stage: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  cause: Schema.optional(Schema.Defect)
 }) {
   override get message() {
     return `${this.stage}: ${this.reason}`

@@ -66,7 +66,8 @@ export interface BuiltSuite {
 
 export class TestGenError extends Schema.TaggedError<TestGenError>()("TestGenError", {
   problemId: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  cause: Schema.optional(Schema.Defect)
 }) {
   override get message() {
     return `${this.problemId}: ${this.reason}`
@@ -221,7 +222,7 @@ export class TestGen extends Effect.Service<TestGen>()("o1coder/TestGen", {
     const mutantSource = yield* Effect.serviceOption(MutantSource)
 
     const fail = (problem: Problem) => (e: unknown) =>
-      new TestGenError({ problemId: problem.id, reason: describeError(e) })
+      new TestGenError({ problemId: problem.id, reason: describeError(e), cause: e })
 
     const mutantsFor = (problem: Problem, count: number, seed: number) =>
       problem.reference === undefined || count <= 0 || Option.isNone(mutantSource)
