@@ -214,7 +214,9 @@ const evaluate = (o: {
 const DESCRIPTION = "Score a policy on a benchmark's held-out tests\n" +
       "Prints pass@k (unbiased estimator), base vs plus for MBPP+/HumanEval+, ASPR in mcts mode, and the test\n" +
       "protocol: what the model saw, what search could execute, what only scored. The result is stored (see\n" +
-      "`o1coder eval show`). --samples FILE scores EvalPlus-style samples written by another tool.\n\n" +
+      "`o1coder eval show`). --samples FILE scores EvalPlus-style samples written by another tool (a bad line:\n" +
+      "exit 1, --lenient scores the rest); --out FILE writes one JSON line per sample. MBPP+ and HumanEval+ are\n" +
+      "graded by EvalPlus's rules; --scoring fast (default) stops a sample at its first failing test.\n\n" +
       "Examples:\n" +
       "  o1coder eval --dataset demo --policy reference --mode direct\n" +
       "  o1coder eval --dataset demo --limit 4 --policy simulated --mode mcts \\\n" +
