@@ -134,8 +134,8 @@ export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
       })
 
     /** Asks the backend, stores a change, registers the output of a success. */
-    const status = (id: string) =>
-      Effect.gen(function* () {
+    const status = Effect.fn("Trainer.status")(function* (id: string) {
+        yield* Effect.annotateCurrentSpan("jobId", id)
         const row = yield* get(id)
         if (isFinished(row.status) || row.externalId === null) return row
         const backend = yield* backendOf(row.backend)
@@ -144,14 +144,13 @@ export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
         const updated = yield* get(id)
         if (updated.status === "succeeded") yield* register(updated)
         return updated
-      }).pipe(Effect.withSpan("Trainer.status", { attributes: { jobId: id } }))
+      })
 
     /**
      * Submits a job, or attaches to the job the same work already made. Accepts a decoded
      * `JobSpec` or its JSON form (e.g. a parsed config file).
      */
-    const submit = (input: JobSpec | unknown, options: SubmitOptions = {}) =>
-      Effect.gen(function* () {
+    const submit = Effect.fn("Trainer.submit")(function* (input: JobSpec | unknown, options: SubmitOptions = {}) {
         const spec = yield* decodeSpec(input).pipe(
           Effect.mapError((e) => new TrainerError({ backend: "?", operation: "submit", reason: `invalid job spec: ${e.message}` }))
         )
@@ -186,7 +185,7 @@ export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
         yield* jobs.setExternalId(id, submitted.externalId).pipe(Effect.orDie)
         yield* Effect.logDebug(`${submitted.attached ? "attached to" : "submitted"} ${id} on ${backend.name} as ${submitted.externalId}`)
         return yield* status(id)
-      }).pipe(Effect.withSpan("Trainer.submit"))
+      })
 
     const logs = (id: string, tail?: number) =>
       Effect.gen(function* () {
@@ -196,8 +195,8 @@ export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
         return yield* backend.logs(handleOf(row), tail)
       })
 
-    const cancel = (id: string) =>
-      Effect.gen(function* () {
+    const cancel = Effect.fn("Trainer.cancel")(function* (id: string) {
+        yield* Effect.annotateCurrentSpan("jobId", id)
         const row = yield* get(id)
         if (isFinished(row.status)) return row
         if (row.externalId !== null) {
@@ -206,7 +205,7 @@ export class Trainer extends Effect.Service<Trainer>()("o1coder/Trainer", {
         }
         yield* jobs.setStatus(id, "cancelled", "cancelled by request").pipe(Effect.orDie)
         return yield* get(id)
-      }).pipe(Effect.withSpan("Trainer.cancel", { attributes: { jobId: id } }))
+      })
 
     /**
      * Polls until the job finishes. Succeeded → the registered model version; failed or
