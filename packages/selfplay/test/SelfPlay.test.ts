@@ -7,7 +7,7 @@ import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { describe, expect } from "vitest"
-import { makeFakeStages } from "../src/FakeStages.ts"
+import { makeFakeStages } from "../src/testing/index.ts"
 import { decodeConfig, encodeConfig, runIdFor } from "../src/RunConfig.ts"
 import * as SelfPlay from "../src/SelfPlay.ts"
 

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { StageError, Stages, type StagesService } from "./Stages.ts"
+import { StageError, Stages, type StagesService } from "../Stages.ts"
 
 /**
  * A fake of every stage for tests of the workflow itself: deterministic ids, no models, no

@@ -1,0 +1,2 @@
+/** Test doubles of the self-play package (never used by the program). */
+export * from "./FakeStages.ts"
