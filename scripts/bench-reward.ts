@@ -9,7 +9,9 @@
  * Prints rewards/s and tests/s of each, how many rewards agree, and last
  * `reward_speedup_vs_per_test: N.Nx` ((a) over (b), rewards/s) with the load average.
  *
- *   npm run bench:reward    (O1CODER_BENCH_PROBLEMS=16, O1CODER_BENCH_GROUP=8, O1CODER_BENCH_WORKERS=2)
+ *   npm run bench:reward    (O1CODER_BENCH_PROBLEMS=16, O1CODER_BENCH_GROUP=8, O1CODER_BENCH_WORKERS=2,
+ *                            O1CODER_BENCH_TEST_TIMEOUT_MS=1000,
+ *                            O1CODER_BENCH_STORE=postgres (a fresh database on the test server) | pglite)
  */
 import { callTestAssert, sharedDataFile, type Test } from "@o1coder/domain"
 import * as CodeMutator from "@o1coder/models/CodeMutator"
@@ -31,7 +33,9 @@ const GROUP = Number(process.env.O1CODER_BENCH_GROUP ?? 8)
 const WORKERS = Number(process.env.O1CODER_BENCH_WORKERS ?? NodeOs.availableParallelism())
 const BATCH = 64
 const RUN_CODE_IN_FLIGHT = 32
-const limits = new Limits({ testTimeoutMs: 5_000, totalTimeoutMs: 30_000, memoryBytes: 1024 ** 3, outputBytes: 1024 ** 2 })
+/** Per-test timeout (mutants that loop spend it in every path: it bounds how much a batch waits on them). */
+const TEST_TIMEOUT_MS = Number(process.env.O1CODER_BENCH_TEST_TIMEOUT_MS ?? 1_000)
+const limits = new Limits({ testTimeoutMs: TEST_TIMEOUT_MS, totalTimeoutMs: 30_000, memoryBytes: 1024 ** 3, outputBytes: 1024 ** 2 })
 
 interface Completion {
   readonly problemId: string
@@ -43,6 +47,7 @@ interface Completion {
 }
 
 interface Measure {
+  readonly timeouts?: number
   readonly label: string
   readonly rewards: ReadonlyArray<number>
   readonly tests: number
@@ -76,6 +81,7 @@ const pool = async <A>(n: number, items: ReadonlyArray<A>, f: (a: A, i: number) 
 const viaReward = async (url: string, cs: ReadonlyArray<Completion>): Promise<Measure> => {
   const rewards: Array<number> = new Array(cs.length)
   let tests = 0
+  let timeouts = 0
   const started = performance.now()
   const batches = Array.from({ length: Math.ceil(cs.length / BATCH) }, (_, b) => b)
   await pool(2, batches, async (b) => {
@@ -87,9 +93,10 @@ const viaReward = async (url: string, cs: ReadonlyArray<Completion>): Promise<Me
     answer.results.forEach((r: any, i: number) => {
       rewards[b * BATCH + i] = r.reward
       tests += r.total
+      timeouts += r.verdicts.filter((v: any) => v.status === "timeout").length
     })
   })
-  return { label: "(a) /v1/reward, batches of 64", rewards, tests, seconds: (performance.now() - started) / 1000 }
+  return { label: "(a) /v1/reward, batches of 64", rewards, tests, timeouts, seconds: (performance.now() - started) / 1000 }
 }
 
 const viaRunCode = async (url: string, cs: ReadonlyArray<Completion>): Promise<Measure> => {
@@ -97,7 +104,7 @@ const viaRunCode = async (url: string, cs: ReadonlyArray<Completion>): Promise<M
   const passed: Array<number> = cs.map(() => 0)
   const started = performance.now()
   await pool(RUN_CODE_IN_FLIGHT, jobs, async (j) => {
-    const answer = await post(`${url}/run_code`, { code: j.program, stdin: "", language: "python", compile_timeout: 5, run_timeout: 5, memory_limit_MB: 1024, files: {}, fetch_files: [] })
+    const answer = await post(`${url}/run_code`, { code: j.program, stdin: "", language: "python", compile_timeout: TEST_TIMEOUT_MS / 1000, run_timeout: TEST_TIMEOUT_MS / 1000, memory_limit_MB: 1024, files: {}, fetch_files: [] })
     if (answer.status === "Success" && answer.run_result?.status === "Finished") passed[j.ci]!++
   })
   return {
@@ -166,7 +173,7 @@ if (mbppPlus.missing !== undefined) {
 const services = Layer.mergeAll(TestGen.Default, CachedSandbox.layer, Reward.Default).pipe(
   Layer.provideMerge(Layer.mergeAll(ProblemsRepo.Default, SuitesRepo.Default, ExecutionsRepo.Default)),
   Layer.provideMerge(sandboxLayer({ workers: WORKERS })),
-  Layer.provideMerge(TestDatabase.pglite)
+  Layer.provideMerge(process.env.O1CODER_BENCH_STORE === "pglite" ? TestDatabase.pglite : TestDatabase.postgres)
 )
 
 const program = Effect.gen(function* () {
@@ -174,7 +181,7 @@ const program = Effect.gen(function* () {
   const records = parsed.problems.filter((r) => r.problem.reference !== undefined && r.problem.kind === "function").slice(0, PROBLEMS)
   yield* (yield* ProblemsRepo).upsertMany(records)
   const testGen = yield* TestGen
-  console.log(`bench:reward: ${records.length} MBPP+ problems, groups of ${GROUP}, ${WORKERS} sandbox workers; building generated suites ...`)
+  console.log(`bench:reward (store ${process.env.O1CODER_BENCH_STORE === "pglite" ? "PGlite" : "Postgres"}): ${records.length} MBPP+ problems, groups of ${GROUP}, ${WORKERS} sandbox workers, ${TEST_TIMEOUT_MS} ms per test; building generated suites ...`)
   const suites = yield* Effect.forEach(records, (r) => testGen.suiteFor(r.problem, { generator: "mutation", budget: 8, seed: 1, mutants: 0 }), { concurrency: 2 })
   const mutants = yield* CodeMutator.mutate(records.map((r) => ({ id: r.problem.id, code: r.problem.reference!, seed: 3, max: GROUP - 1 })))
   const completions: Array<Completion> = records.flatMap((r, i) => {
@@ -190,6 +197,7 @@ const program = Effect.gen(function* () {
   console.log(`${completions.length} completions, ${completions.reduce((n, c) => n + c.tests.length, 0)} tests; isolation ${plan.level}`)
   const a = yield* Effect.promise(() => viaReward(url, completions))
   console.log(line(a))
+  console.log(`    (${a.timeouts} of the ${a.tests} tests timed out: mutants that loop)`)
   const b = yield* Effect.promise(() => viaRunCode(url, completions))
   console.log(line(b))
   const c = yield* Effect.promise(() => viaFreshProcesses(plan, completions))

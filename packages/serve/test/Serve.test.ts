@@ -191,6 +191,18 @@ describe.skipIf(mbpp.missing !== undefined)(`o1coder serve (MBPP from ${mbpp.pat
         })
       ), 300_000)
 
+    it.effect("a request past its deadline answers 504 naming its deadline, and the next request is served", () =>
+      withServer({}, (url) =>
+        Effect.gen(function* () {
+          const slow = { kind: "function", tests: ["assert f() == 1"] }
+          const late = yield* post(`${url}/v1/reward`, { deadline_ms: 400, completions: [{ completion: "import time\ndef f():\n    time.sleep(3)\n    return 1", problem: slow }] })
+          expect(late.status).toBe(504)
+          expect(late.json).toMatchObject({ _tag: "DeadlineExceeded", deadlineMs: 400 })
+          const next = yield* post(`${url}/v1/reward`, { completions: [{ completion: "def f():\n    return 1", problem: slow }] })
+          expect(next.json.results[0].reward).toBe(1)
+        })
+      ), 300_000)
+
     it.effect("the shipped verl module (recipes/verl/o1coder_reward.py) run by /usr/bin/python3 scores a batch in one request", () =>
       withServer({}, (url) =>
         Effect.gen(function* () {
