@@ -2,12 +2,16 @@ import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { describe, expect, it } from "vitest"
+import { runHelpExamples } from "./help-examples.ts"
 import { runCli, withPglite } from "./helpers.ts"
 
 /**
  * The README's main command end to end: `o1coder demo` in a child process, then the stored rows
  * it left (trees, datasets, jobs, versions, evaluations) and the simulated policy's improvement.
  */
+/** The demo's data directory, for the help examples below (removed by them). */
+let demoDir: string | undefined
+
 describe("o1coder demo", () => {
   it("runs two rounds offline and round 2 passes more often than round 1", { timeout: 420_000 }, async () => {
     const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-demo-"))
@@ -78,6 +82,19 @@ describe("o1coder demo", () => {
     )
     console.log(`demo pass rate: round 1 ${metrics[0]!.pass_rate.toFixed(3)}, round 2 ${metrics[1]!.pass_rate.toFixed(3)}`)
     expect(metrics[1]!.pass_rate).toBeGreaterThan(metrics[0]!.pass_rate)
-    NodeFs.rmSync(dir, { recursive: true, force: true })
+    demoDir = dir
+  })
+})
+
+
+/**
+ * Every example printed by every `--help` works against the demo's store (see help-examples.ts).
+ */
+describe("help examples", () => {
+  it("all work against the demo's store", { timeout: 1_200_000 }, async () => {
+    if (demoDir === undefined) throw new Error("the demo test above did not leave its store")
+    const failures = await runHelpExamples(demoDir)
+    expect(failures, failures.join("\n\n")).toEqual([])
+    NodeFs.rmSync(demoDir, { recursive: true, force: true })
   })
 })

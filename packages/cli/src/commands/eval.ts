@@ -240,6 +240,9 @@ const show = Command.make("show", { id, json, samples: showSamples }, (o) =>
     if (o.samples) {
       const dataset = record.evaluation.dataset
       const rows = samplesOf(record)
+      if (rows.length === 0 && !o.json) {
+        return yield* Console.log(`evaluation ${record.evaluation.id} stored no per-sample results (only per-problem counts): o1coder eval show ${record.evaluation.id}`)
+      }
       return yield* output(
         o.json,
         rows.map((r) => JSON.parse(sampleLine(dataset, r))),

@@ -90,8 +90,8 @@ const tryCommand = Command.make(
       "Calls are recorded in model_calls: a repeated call is replayed from the store. For a server:\n" +
       "openai:http://HOST:8000/v1#MODEL (vLLM, SGLang, llama.cpp server, Ollama); llama-server's -np N serves at most\n" +
       "N completions per request, more are sent as several requests.\n\n" +
-      "Examples:\n" +
-      "  o1coder models try simulated --prompt \"def add(a, b):\" -n 2\n" +
+      "The simulated policy answers only prompts holding a stored problem's statement (as the search's do).\n\n" +
+      "Example:\n" +
       "  o1coder models try llama:../shared/data/models/stories260K.gguf \\\n" +
       "      --prompt \"Once upon a time\" -n 3 --max-tokens 40"
   )
