@@ -54,7 +54,7 @@ export const serve = Command.make("serve", { host, port, workers, tokenFile, que
   })
 ).pipe(
   Command.withDescription(
-    "Serve execution rewards to an RL trainer (verl, OpenRLHF)\n" +
+    "Serve execution rewards to RL trainers (verl, OpenRLHF)\n" +
       "POST /v1/reward scores a batch of completions against stored problems' generated suites (or inline problems)\n" +
       "through the sandbox and the execution cache; /run_code speaks SandboxFusion (verl's sandbox_fusion reward),\n" +
       "/get_reward OpenRLHF's --remote_rm_url. Every execution is logged with purpose rl (view rl_cost).\n\n" +
