@@ -212,6 +212,9 @@ describe("crash and resume", () => {
       // code run concurrently before the first result is stored); a kill may add the executions that
       // were in flight (never recorded), at most one per concurrent search per kill.
       expect(got.paidAgain[0]!.n).toBeLessThanOrEqual(ref.paidAgain[0]!.n + kills.length * 2)
+      // A kill during an export leaves F.tmp-PID; the resumed export removes it.
+      const leftovers = (NodeFs.readdirSync(dir, { recursive: true }) as Array<string>).filter((f) => /\.tmp-\d+$/.test(f))
+      expect(leftovers, `temporary files left in ${dir}`).toEqual([])
       const scores = (es: ReadonlyArray<any>) => es.map(({ metrics: { seconds: _s, ...m }, round }) => ({ round, ...m }))
       expect(scores(got.evaluations)).toEqual(scores(ref.evaluations))
       console.log(`chain ${dir}: ${got.nodes.length} nodes, ${got.datasets.length} datasets, ${got.jobs.length} jobs, ` +

@@ -13,7 +13,8 @@ import { runCli, startCli, type CliResult } from "./helpers.ts"
  * (`ALLOW_CONNECTIONS false`, its backends terminated) mid-search. A ~10 s outage is waited out and
  * the run finishes by itself with the reference's trees; one longer than the limit (4 s here) stops
  * the run with `database unreachable for …`, exit 75, status interrupted, and its resume gives the
- * reference's trees. Only databases this test created are touched.
+ * reference's trees; Ctrl-C during an outage stops the run at once. Only databases this test
+ * created are touched.
  */
 
 const admin = async <A>(f: (c: pg.Client) => Promise<A>) => {
@@ -67,7 +68,7 @@ const trees = (url: string) => {
 
 beforeAll(() => {
   root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-outage-"))
-  const demo = Demo.config(root, { name: "outage", limit: 3, rollouts: 3, maxDepth: 3, rounds: 1, workDir: "work" })
+  const demo = Demo.config(root, { name: "outage", limit: 2, rollouts: 3, maxDepth: 3, rounds: 1, workDir: "work" })
   // Wide sandbox deadlines: a deadline hit by load would make the runs differ for another reason.
   const config = { ...demo, search: { ...demo.search, testSeconds: 5, programSeconds: 20 } }
   configFile = NodePath.join(root, "outage.json")
@@ -87,17 +88,30 @@ const dirFor = (label: string) => {
 }
 
 /** Runs `args` against `url`, blocking `name` for `outageMs` once the search has done `after` problems. */
-const withOutage = (label: string, args: ReadonlyArray<string>, db: { name: string; url: string }, outageMs: number, env: Record<string, string> = {}) => {
+const withOutage = (
+  label: string,
+  args: ReadonlyArray<string>,
+  db: { name: string; url: string },
+  outageMs: number,
+  env: Record<string, string> = {},
+  interruptWhileWaiting = false
+) => {
   const t0 = Date.now()
   const at = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`
   const timeline: Array<string> = []
   let blocked: Promise<void> | undefined
-  const { done } = startCli(args, {
+  let interruptedAt: number | undefined
+  const { child, done } = startCli(args, {
     cwd: dirFor(label),
     env: { DATABASE_URL: db.url, O1CODER_STAGE_MARKERS: "1", ...env },
     onStderrLine: (line) => {
+      if (interruptWhileWaiting && interruptedAt === undefined && line.startsWith("waiting for the database")) {
+        interruptedAt = Date.now()
+        child.kill("SIGINT")
+        timeline.push(`${at()}: SIGINT`)
+      }
       if (/^(waiting for the database|the database is back|run .* stopped)/.test(line) || line.includes("database connection lost")) timeline.push(`${at()}: ${line.trim()}`)
-      if (blocked === undefined && line === "@o1coder progress r1 search 1/3") {
+      if (blocked === undefined && line === "@o1coder progress r1 search 1/2") {
         blocked = (async () => {
           await block(db.name)
           timeline.push(`${at()}: blocked ${db.name} (connections refused, backends terminated)`)
@@ -110,14 +124,15 @@ const withOutage = (label: string, args: ReadonlyArray<string>, db: { name: stri
   })
   return done.then(async (result: CliResult) => {
     timeline.push(`${at()}: exit ${result.code ?? result.signal}`)
+    const exitedAt = Date.now()
     await blocked
-    return { result, timeline, wasBlocked: blocked !== undefined }
+    return { result, timeline, wasBlocked: blocked !== undefined, secondsAfterSigint: interruptedAt === undefined ? undefined : (exitedAt - interruptedAt) / 1000 }
   })
 }
 
 describe.skipIf(!reachable)("a run whose Postgres database goes away", () => {
   it("waits out a 10 s outage and finishes with the reference's trees; past the limit it stops, resumable", { timeout: 300_000 }, async () => {
-    const [refDb, shortDb, longDb] = await Promise.all([database("ref"), database("short"), database("long")])
+    const [refDb, shortDb, longDb, sigintDb] = await Promise.all([database("ref"), database("short"), database("long"), database("sigint")])
     const reference = await runCli(["run", "--config", configFile], { cwd: dirFor("ref"), env: { DATABASE_URL: refDb.url } })
     expect(reference.code, reference.stderr.slice(-3000)).toBe(0)
     const ref = await trees(refDb.url)
@@ -148,5 +163,14 @@ describe.skipIf(!reachable)("a run whose Postgres database goes away", () => {
     const after = await trees(longDb.url)
     expect(after.status).toBe("completed")
     expect(after.nodes).toEqual(ref.nodes)
+
+    // Ctrl-C while the run waits for the database: it stops at once (130), it does not wait on.
+    const sigint = await withOutage("sigint", ["run", "--config", configFile], sigintDb, 15_000, {}, true)
+    console.log(`Ctrl-C during an outage, timeline:\n  ${sigint.timeline.join("\n  ")}`)
+    expect(sigint.result.code, sigint.result.stderr.slice(-3000)).toBe(130)
+    expect(sigint.secondsAfterSigint!).toBeLessThan(10)
+    const continued = await runCli(["resume", runId], { cwd: NodePath.join(root, "sigint"), env: { DATABASE_URL: sigintDb.url } })
+    expect(continued.code, continued.stderr.slice(-3000)).toBe(0)
+    expect((await trees(sigintDb.url)).nodes).toEqual(ref.nodes)
   })
 })

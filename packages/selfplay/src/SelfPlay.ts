@@ -2,6 +2,7 @@ import { describeError } from "@o1coder/domain"
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Activity, DurableClock, Workflow } from "@effect/workflow"
+import { DatabaseOutage } from "@o1coder/store/Outage"
 import { RunsRepo } from "@o1coder/store/RunsRepo"
 import { Cause, Effect, Layer, Schema } from "effect"
 import { decodeConfig, planFor, stageDataset, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
@@ -173,6 +174,7 @@ export const layer = SelfPlayLive.pipe(Layer.provideMerge(EngineLive))
 export const execute = (runId: string) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
+    const outage = yield* DatabaseOutage
     const run = yield* repo.get(runId)
     // A completed run stays as it is (its report is final); a live owner keeps its run.
     if (run.status === "completed") return
@@ -183,6 +185,7 @@ export const execute = (runId: string) =>
     yield* repo.setStatus(runId, "running")
     yield* SelfPlayWorkflow.execute({ runId, attempt }).pipe(
       Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : repo.setStatus(runId, "failed"))),
-      Effect.onInterrupt(() => repo.setStatus(runId, "interrupted").pipe(Effect.ignore))
+      // Interrupted (Ctrl-C) during an outage: mark the run if the database answers, never wait for it.
+      Effect.onInterrupt(() => Effect.zipRight(outage.stopWaiting, repo.setStatus(runId, "interrupted").pipe(Effect.ignore)))
     )
   }).pipe(Effect.scoped)

@@ -86,7 +86,9 @@ export class DatabaseOutage extends Effect.Service<DatabaseOutage>()("o1coder/Da
       return Effect.logInfo(`the database is back after ${Math.round(waited)} s`)
     })
 
-    const gaveUp = Effect.map(Deferred.poll(unreachable), Option.isSome)
+    // Once the program is being interrupted, nothing waits for the database any more (Ctrl-C works).
+    let stopped = false
+    const gaveUp = Effect.map(Deferred.poll(unreachable), (o) => stopped || Option.isSome(o))
 
     // 200 ms, doubling to 2 s between attempts, for as long as the outage is within the limit.
     const schedule = Schedule.exponential("200 millis").pipe(
@@ -107,6 +109,10 @@ export class DatabaseOutage extends Effect.Service<DatabaseOutage>()("o1coder/Da
       retry,
       state,
       limit,
+      /** From now on statements are tried once: the program is stopping (Ctrl-C), it does not wait out an outage. */
+      stopWaiting: Effect.sync(() => {
+        stopped = true
+      }),
       /** Fails with DatabaseUnreachable once an outage has lasted past the limit. */
       unreachable: Deferred.await(unreachable),
       /** Told by the store's driver when its storage failed for good. */
