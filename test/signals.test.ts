@@ -78,28 +78,42 @@ describe("Ctrl-C", () => {
     const random = rng(SEED)
     const { cwd, env } = fresh("random")
     let interrupted = 0
+    let handled = 0
     for (let i = 0; i < TIMES; i++) {
-      // Start-up, migrations, test generation, search: the first seconds of the run or of its resume.
-      const delay = 300 + Math.floor(random() * 3500)
-      const { child, done } = startCli(["run", "--config", configFile], { cwd, env }) // starts the run, or continues it
+      // Every other one from the start (start-up, migrations), the others once the run is under way.
+      const fromStart = i % 2 === 0
+      const delay = fromStart ? 300 + Math.floor(random() * 3500) : Math.floor(random() * 3000)
       let sent = false
-      const timer = setTimeout(() => {
-        sent = child.exitCode === null && child.kill("SIGINT")
-      }, delay)
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const arm = (child: import("node:child_process").ChildProcess) => {
+        timer ??= setTimeout(() => {
+          sent = child.exitCode === null && child.kill("SIGINT")
+        }, delay)
+      }
+      // `run` starts the run, or continues it.
+      const { child, done } = startCli(["run", "--config", configFile], {
+        cwd,
+        env,
+        onStderrLine: (line, c) => (!fromStart && line.startsWith("@o1coder ") ? arm(c) : undefined)
+      })
+      if (fromStart) arm(child)
       const r = await done
       clearTimeout(timer)
-      console.log(`SIGINT ${i + 1} at +${delay} ms: ${sent ? `exit ${r.code ?? r.signal}` : `not sent, the run ended first (exit ${r.code})`}`)
+      const when = `${fromStart ? "start" : "first stage"} +${delay} ms`
+      console.log(`SIGINT ${i + 1} at ${when}: ${sent ? `exit ${r.code ?? r.signal}` : `not sent, the run ended first (exit ${r.code})`}`)
       if (!sent) {
         expect(r.code, r.stderr.slice(-2000)).toBe(0)
         break
       }
-      expectCleanInterrupt(r, `SIGINT ${i + 1} at +${delay} ms`)
+      expectCleanInterrupt(r, `SIGINT ${i + 1} at ${when}`)
       interrupted++
+      if (r.code === 130) handled++
       const rows = await statusOf(cwd)
       if (rows.length > 0) expect(rows[0]!.status).not.toBe("completed")
     }
     expect(interrupted).toBeGreaterThanOrEqual(5)
-    const final = await runCli(["resume", runId], { cwd, env })
+    expect(handled, "SIGINTs that reached the CLI's handler").toBeGreaterThanOrEqual(3)
+    const final = await runCli(["run", "--config", configFile], { cwd, env })
     expect(final.code, final.stderr.slice(-2000)).toBe(0)
     expect((await statusOf(cwd))[0]!.status).toBe("completed")
   })
