@@ -22,12 +22,14 @@ import { SearchRepo } from "@o1coder/store/SearchRepo"
 import * as TestDatabase from "@o1coder/store/TestDatabase"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Layer } from "effect"
+import * as NodeOs from "node:os"
 
 const PROBLEMS = Number(process.env.O1CODER_BENCH_PROBLEMS ?? 8)
 const ROLLOUTS = Number(process.env.O1CODER_BENCH_ROLLOUTS ?? 30)
 const TREE_NODES = 10_000
 
 const log = (line: string) => Effect.sync(() => console.log(line))
+const loadAverage = () => NodeOs.loadavg().map((l) => l.toFixed(1)).join(" ")
 
 const bench = (problems: ReadonlyArray<Problem>, backend: string) =>
   Effect.gen(function* () {
@@ -104,9 +106,12 @@ const layerOn = (db: Layer.Layer<SqlClient.SqlClient, unknown>) =>
 const main = Effect.gen(function* () {
   const parsed = yield* readProblems(demoProblemsPath(), "jsonl")
   const problems = parsed.problems.map((r) => r.problem).filter((p) => p.reference !== undefined && p.kind === "function").slice(0, PROBLEMS)
-  yield* log(`search benchmark: ${problems.length} demo problems, ${ROLLOUTS} rollouts, depth 5, width 3, simulated policy, warm execution cache`)
+  yield* log(
+    `search benchmark: ${problems.length} demo problems, ${ROLLOUTS} rollouts, depth 5, width 3, simulated policy, warm execution cache; load average ${loadAverage()} on ${NodeOs.availableParallelism()} cores`
+  )
   yield* bench(problems, "pglite").pipe(Effect.provide(layerOn(TestDatabase.pglite)), Effect.scoped)
   const pg = yield* bench(problems, "postgres").pipe(Effect.provide(layerOn(TestDatabase.postgres)), Effect.scoped)
+  yield* log(`load average after: ${loadAverage()} (other processes share these cores)`)
   yield* log(`ms_per_node_checkpointed: ${pg.msPerNode.toFixed(3)}`)
 })
 

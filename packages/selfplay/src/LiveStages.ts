@@ -152,8 +152,7 @@ export const make = Effect.gen(function* () {
     })
 
   const service: StagesService = {
-    prepare: (runId, config) =>
-      Effect.gen(function* () {
+    prepare: Effect.fn("Stages.prepare")(function* (runId: string, config: RunConfig) {
         // Checked before any row is written: a bad record fails the run rather than being skipped.
         const parsed = yield* checkProblemsFile(config).pipe(Effect.mapError(fail("problems")))
         if (parsed !== undefined) {
@@ -182,10 +181,10 @@ export const make = Effect.gen(function* () {
             prm: yield* register("prm", config.models.prm)
           }
         }
-      }).pipe(Effect.withSpan("SelfPlay.prepare")),
+      }),
 
-    testSuite: (ctx, problemId) =>
-      Effect.gen(function* () {
+    testSuite: Effect.fn("Stages.testSuite")(function* (ctx: RoundContext, problemId: string) {
+        yield* Effect.annotateCurrentSpan({ problemId })
         const problem = yield* problemOf(ctx.config, problemId)
         const t = ctx.config.tests
         const model = t.generator === "llm" || t.generator === "all" ? (ctx.versions.tcg !== null ? yield* modelOf(ctx, ctx.versions.tcg) : undefined) : undefined
@@ -193,17 +192,17 @@ export const make = Effect.gen(function* () {
           .suiteFor(problem, { generator: t.generator, budget: t.budget, seed: ctx.config.seed, model, samples: t.llmSamples, mutants: t.mutants })
           .pipe(Effect.mapError(fail(`tcg ${problemId}`)))
         return built.suite.id as string
-      }).pipe(Effect.withSpan("SelfPlay.tcg", { attributes: { problemId } })),
+      }),
 
-    search: (ctx, problemId, suiteId) =>
-      Effect.gen(function* () {
+    search: Effect.fn("Stages.search")(function* (ctx: RoundContext, problemId: string, suiteId: string) {
+        yield* Effect.annotateCurrentSpan({ problemId })
         const problem = yield* problemOf(ctx.config, problemId)
         const outcome = yield* runSearch(ctx, problem, suiteId)
         return outcome.searchId
-      }).pipe(Effect.withSpan("SelfPlay.search", { attributes: { problemId } })),
+      }),
 
-    exportData: (ctx, kind) =>
-      Effect.gen(function* () {
+    exportData: Effect.fn("Stages.exportData")(function* (ctx: RoundContext, kind: string) {
+        yield* Effect.annotateCurrentSpan({ kind })
         const dir = outDir(ctx)
         if (kind === "tcg-sft" || kind === "tcg-dpo") {
           const result = yield* tcgExporter.export({
@@ -223,10 +222,10 @@ export const make = Effect.gen(function* () {
           })
           .pipe(Effect.mapError(fail(`export ${kind}`)))
         return result.datasetId
-      }).pipe(Effect.withSpan("SelfPlay.export", { attributes: { kind } })),
+      }),
 
-    submitTraining: (ctx, stage, datasetIds) =>
-      Effect.gen(function* () {
+    submitTraining: Effect.fn("Stages.submitTraining")(function* (ctx: RoundContext, stage: TrainStage, datasetIds: ReadonlyArray<string>) {
+        yield* Effect.annotateCurrentSpan({ stage })
         const training = ctx.config.training
         const job = training.stages[stage]
         if (job?.command === undefined) return yield* new StageError({ stage: `train ${stage}`, reason: `training.stages.${stage}.command is not set` })
@@ -258,7 +257,7 @@ export const make = Effect.gen(function* () {
           })
           .pipe(Effect.mapError(fail(`train ${stage}`)))
         return row.id
-      }).pipe(Effect.withSpan("SelfPlay.submit", { attributes: { stage } })),
+      }),
 
     pollTraining: (jobId) =>
       trainer.status(jobId).pipe(
@@ -266,8 +265,8 @@ export const make = Effect.gen(function* () {
         Effect.mapError(fail(`train ${jobId}`))
       ),
 
-    serveVersion: (ctx, stage, jobId) =>
-      Effect.gen(function* () {
+    serveVersion: Effect.fn("Stages.serveVersion")(function* (ctx: RoundContext, stage: TrainStage, jobId: string) {
+        yield* Effect.annotateCurrentSpan({ stage, jobId })
         const serve = ctx.config.training.stages[stage]?.serve
         if (serve === undefined) return
         yield* serving
@@ -280,7 +279,7 @@ export const make = Effect.gen(function* () {
             pollEvery: Duration.seconds(serve.pollSeconds)
           }))
           .pipe(Effect.mapError(fail(`serve ${stage}`)))
-      }).pipe(Effect.withSpan("SelfPlay.serve", { attributes: { stage, jobId } })),
+      }),
 
     registerVersion: (_ctx, stage, jobId) =>
       Effect.gen(function* () {
@@ -291,8 +290,7 @@ export const make = Effect.gen(function* () {
         return row.id
       }),
 
-    evaluate: (ctx, searchIds) =>
-      Effect.gen(function* () {
+    evaluate: Effect.fn("Stages.evaluate")(function* (ctx: RoundContext, searchIds: ReadonlyArray<string>) {
         const problems = yield* problemsOf(ctx.config)
         const evalProblems = ctx.config.problems.evalSplit === undefined || ctx.config.problems.evalSplit === ctx.config.problems.split
           ? problems
@@ -323,7 +321,7 @@ export const make = Effect.gen(function* () {
         }).pipe(Effect.mapError(fail("evaluate")))
         void searchIds
         return report.evaluation.id as string
-      }).pipe(Effect.withSpan("SelfPlay.evaluate"))
+      })
   }
   return service
 })
