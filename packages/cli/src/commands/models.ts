@@ -4,7 +4,7 @@ import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { Console, Effect, Option } from "effect"
 import { provide } from "../Layers.ts"
 import { output } from "../Output.ts"
-import { printNotice } from "../Progress.ts"
+import { printNotice, withSpinner } from "../Progress.ts"
 
 const spec = Args.text({ name: "SPEC" }).pipe(
   Args.withDescription(
@@ -45,14 +45,15 @@ const tryCommand = Command.make(
       const problems = a.spec.startsWith("simulated")
         ? yield* Effect.flatMap(ProblemsRepo, (repo) => repo.list({ dataset: Option.getOrUndefined(a.dataset) }))
         : []
-      const model = yield* ModelSpecs.make(a.spec, {
+      // A ticking line while a model loads and generates (a llama model on a busy CPU takes a while).
+      const model = yield* withSpinner(`loading ${a.spec}`, ModelSpecs.make(a.spec, {
         problems,
         record: a.record as RecordReplay.RecordMode,
         openai: { onNotice: (notice) => printNotice(OpenAiCompatible.formatNotice(notice)) },
         ...(Option.isSome(a.threads) ? { llama: { threads: a.threads.value } } : {})
-      })
+      }))
       const started = performance.now()
-      const completions = yield* model.complete(
+      const completions = yield* withSpinner(`${a.n} completion(s) from ${model.modelVersion}`, model.complete(
         a.prompt.replace(/\\n/g, "\n"),
         new SamplingOptions({
           n: a.n,
@@ -62,7 +63,7 @@ const tryCommand = Command.make(
           logprobs: a.logprobs,
           ...(Option.isSome(a.seed) ? { seed: a.seed.value } : {})
         })
-      )
+      ))
       const seconds = (performance.now() - started) / 1000
       yield* output(
         a.json,
