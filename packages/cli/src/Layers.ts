@@ -5,7 +5,8 @@ import type { Sandbox, SandboxError } from "@o1coder/sandbox/Sandbox"
 import type { Reward } from "@o1coder/reward/Reward"
 import type { RunConfig } from "@o1coder/selfplay/RunConfig"
 import type { SelfPlayEvents } from "@o1coder/selfplay/Stages"
-import { Config, ConfigProvider, Context, Effect, Layer, Option, Redacted } from "effect"
+import type { ClusterOptions } from "@o1coder/selfplay/ClusterEngine"
+import { Config, ConfigProvider, Context, Effect, Layer, Option, RcMap, Redacted } from "effect"
 
 /**
  * The composition root: the one place where the program's layer graph is built. Every command
@@ -99,8 +100,8 @@ const makeGraph = (leaves: Leaves) => {
       ).pipe(Layer.provideMerge(FetchHttpClient.layer))
     })
 
-  /** Search, test generation and the evaluation harness on the cached sandbox; `reward` is the one Reward of the graph. */
-  const searchOn = <E>(reward: Layer.Layer<Reward, E>) =>
+  /** Search, test generation and the evaluation harness on `sandbox`; `reward` is the one Reward of the graph. */
+  const searchOn = <E, E2, R2>(reward: Layer.Layer<Reward, E>, sandbox: Layer.Layer<Sandbox, E2, R2>) =>
     lazy(async () => {
       const [{ Search }, { TestGen, MutantSourceLive }, { Evaluator }] = await Promise.all([
         import("@o1coder/search/Search"),
@@ -108,13 +109,63 @@ const makeGraph = (leaves: Leaves) => {
         import("@o1coder/eval/Evaluator")
       ])
       return Layer.mergeAll(Search.Default, TestGen.Default, Evaluator.Default).pipe(
-        Layer.provideMerge(Layer.mergeAll(cachedSandbox, MutantSourceLive, reward))
+        Layer.provideMerge(Layer.mergeAll(sandbox, MutantSourceLive, reward))
       )
     })
 
   const tcgExporter = lazy(() => import("@o1coder/tcg").then((m) => m.TcgExporter.Default))
 
-  const search = searchOn(rewardLive)
+  const search = searchOn(rewardLive, cachedSandbox)
+
+  /** The live stages of one run's configuration (its reward weights and Ray address), on `sandbox`. */
+  const stagesFor = <E, R>(config: RunConfig, sandbox: Layer.Layer<Sandbox, E, R>) =>
+    lazy(async () => {
+      const [LiveStages, { Reward, RewardConfig }, training, { FetchHttpClient }] = await Promise.all([
+        import("@o1coder/selfplay/LiveStages"),
+        import("@o1coder/reward/Reward"),
+        import("@o1coder/training"),
+        import("@effect/platform")
+      ])
+      const reward = Reward.layer(new RewardConfig({ compileWeight: config.reward.alpha, gamma: config.reward.gamma }))
+      const services = Layer.mergeAll(training.Exporter.Default, training.Trainer.Default, training.Serving.Default, tcgExporter).pipe(
+        Layer.provideMerge(backends({ rayAddress: config.training.ray?.address })),
+        Layer.provideMerge(FetchHttpClient.layer)
+      )
+      return LiveStages.layer.pipe(Layer.provideMerge(Layer.mergeAll(searchOn(reward, sandbox), services)))
+    })
+
+  /**
+   * The stages of each run a process hosts searches of, built once per run on the sandbox and store
+   * of the enclosing layer and kept while the run is in use.
+   */
+  const runStages = lazy(async () => {
+    const [{ RunStages }, { Stages, StageError }, { decodeConfig }, { RunsRepo }] = await Promise.all([
+      import("@o1coder/selfplay/ClusterSearch"),
+      import("@o1coder/selfplay/Stages"),
+      import("@o1coder/selfplay/RunConfig"),
+      import("@o1coder/store/RunsRepo")
+    ])
+    return Layer.scoped(
+      RunStages,
+      Effect.gen(function* () {
+        const shared = yield* Effect.context<Sandbox | Layer.Layer.Success<typeof store>>()
+        const byRun = yield* RcMap.make({
+          lookup: (runId: string) =>
+            Effect.gen(function* () {
+              const run = yield* (yield* RunsRepo).get(runId)
+              const config = yield* decodeConfig(run.config, `runs.config of ${runId}`)
+              const built = yield* Layer.build(stagesFor(config, Layer.succeedContext(shared)))
+              return Context.get(built, Stages)
+            }).pipe(
+              Effect.provide(shared),
+              Effect.mapError((e) => (e instanceof StageError ? e : new StageError({ stage: "stages", reason: String((e as Error)?.message ?? e), cause: e })))
+            ),
+          idleTimeToLive: "10 minutes"
+        })
+        return { forRun: (runId: string) => Effect.scoped(RcMap.get(byRun, runId)) }
+      })
+    )
+  })
 
   const trainer = (options: TrainingOptions) =>
     lazy(() => import("@o1coder/training").then((m) => m.Trainer.Default)).pipe(Layer.provideMerge(backends(options)))
@@ -152,19 +203,41 @@ const makeGraph = (leaves: Leaves) => {
      */
     selfPlay: (config: RunConfig) =>
       lazy(async () => {
-        const [SelfPlay, LiveStages, { Reward, RewardConfig }, training, { FetchHttpClient }] = await Promise.all([
+        const SelfPlay = await import("@o1coder/selfplay/SelfPlay")
+        return SelfPlay.layer.pipe(Layer.provideMerge(stagesFor(config, cachedSandbox)))
+      }),
+    /**
+     * `run --cluster`, `resume --cluster`: the run's workflow on this process (the coordinator), its
+     * searches on the cluster's runners (`o1coder runner`), over the same store.
+     */
+    selfPlayOnCluster: (config: RunConfig, cluster: ClusterOptions) =>
+      lazy(async () => {
+        const [SelfPlay, ClusterSearch, { clusterEngine }] = await Promise.all([
           import("@o1coder/selfplay/SelfPlay"),
-          import("@o1coder/selfplay/LiveStages"),
-          import("@o1coder/reward/Reward"),
-          import("@o1coder/training"),
-          import("@effect/platform")
+          import("@o1coder/selfplay/ClusterSearch"),
+          import("@o1coder/selfplay/ClusterEngine")
         ])
-        const reward = Reward.layer(new RewardConfig({ compileWeight: config.reward.alpha, gamma: config.reward.gamma }))
-        const services = Layer.mergeAll(training.Exporter.Default, training.Trainer.Default, training.Serving.Default, tcgExporter).pipe(
-          Layer.provideMerge(backends({ rayAddress: config.training.ray?.address })),
-          Layer.provideMerge(FetchHttpClient.layer)
+        // The coordinator registers the search workflow to call it; it holds none of its shards.
+        return Layer.mergeAll(SelfPlay.SelfPlayLive, ClusterSearch.SearchWorkflowLive).pipe(
+          Layer.provide(Layer.succeed(ClusterSearch.SearchPlacement, "cluster")),
+          Layer.provide(runStages),
+          Layer.provideMerge(clusterEngine(cluster)),
+          Layer.provideMerge(stagesFor(config, cachedSandbox))
         )
-        return SelfPlay.layer.pipe(Layer.provideMerge(LiveStages.layer), Layer.provideMerge(Layer.mergeAll(searchOn(reward), services)))
+      }),
+    /**
+     * `runner`: a cluster runner hosting searches over the store, with one sandbox pool for every
+     * run it serves; each run's stages are built on first use from the run's stored configuration.
+     */
+    runner: (cluster: ClusterOptions) =>
+      lazy(async () => {
+        const [ClusterSearch, { clusterEngine }] = await Promise.all([import("@o1coder/selfplay/ClusterSearch"), import("@o1coder/selfplay/ClusterEngine")])
+        return ClusterSearch.SearchWorkflowLive.pipe(
+          Layer.provideMerge(clusterEngine(cluster)),
+          Layer.provideMerge(runStages),
+          Layer.provideMerge(Layer.mergeAll(cachedSandbox, leaves.events)),
+          Layer.provideMerge(store)
+        )
       })
   }
 }

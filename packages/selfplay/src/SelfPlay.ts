@@ -2,10 +2,12 @@ import { describeError } from "@o1coder/domain"
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Activity, DurableClock, Workflow } from "@effect/workflow"
+import { WorkflowInstance, type WorkflowEngine } from "@effect/workflow/WorkflowEngine"
 import { DatabaseOutage } from "@o1coder/store/Outage"
 import { RunsRepo } from "@o1coder/store/RunsRepo"
-import { Cause, Effect, Layer, Schema } from "effect"
+import { Cause, Context, Effect, Layer, Schema } from "effect"
 import { decodeConfig, planFor, stageDataset, stageRole, type RunConfig, type TrainStage } from "./RunConfig.ts"
+import { SearchPlacement, SearchWorkflow } from "./ClusterSearch.ts"
 import { liveness, own, RunBusy } from "./RunOwner.ts"
 import { emit, JobState, Prepared, StageError, Stages, type RoundContext, type Versions } from "./Stages.ts"
 
@@ -32,9 +34,10 @@ const activity = <A, I>(name: string, success: Schema.Schema<A, I>, execute: Eff
 const orStageError = (stage: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.mapError(effect, (e) => (e instanceof StageError ? e : new StageError({ stage, reason: describeError(e), cause: e })))
 
-const runRound = (ctx: RoundContext, problemIds: ReadonlyArray<string>) =>
+const runRound = (ctx: RoundContext, attempt: number, problemIds: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const stages = yield* Stages
+    const placement = yield* SearchPlacement
     const repo = yield* RunsRepo
     const { config, round: r, runId } = ctx
     const mark = (stage: string) =>
@@ -62,9 +65,16 @@ const runRound = (ctx: RoundContext, problemIds: ReadonlyArray<string>) =>
     const suiteIds = yield* eachProblem("tcg", config.concurrency.tcg, (pid) =>
       activity(`r${r}/tcg/${pid}`, Schema.String, stages.testSuite(ctx, pid))
     )
-    // 2. Search, one activity per problem (the search checkpoints each node itself).
+    // 2. Search, one activity per problem (the search checkpoints each node itself); on a cluster,
+    // one child workflow per problem, placed on any runner.
     const searchIds = yield* eachProblem("search", config.concurrency.searches, (pid, i) =>
-      activity(`r${r}/search/${pid}`, Schema.String, stages.search(ctx, pid, suiteIds[i]!))
+      placement === "cluster"
+        ? SearchWorkflow.execute({ runId, attempt, round: r, problemId: pid, suiteId: suiteIds[i]!, versions: ctx.versions }).pipe(
+            // Not a linked child: its runner need not know the run workflow (its key alone makes it
+            // run once; a resumed run gets the stored result).
+            Effect.mapInputContext((c: Context.Context<WorkflowEngine>) => Context.omit(WorkflowInstance)(c) as Context.Context<WorkflowEngine>)
+          )
+        : activity(`r${r}/search/${pid}`, Schema.String, stages.search(ctx, pid, suiteIds[i]!))
     )
     // 3. Exports that this round's training reads.
     const plan = planFor(config, r)
@@ -125,7 +135,7 @@ const train = (ctx: RoundContext, stage: TrainStage, datasetIds: ReadonlyArray<s
   })
 
 /** The workflow's body: prepare once, then each round in order, carrying the model versions over. */
-export const SelfPlayLive = SelfPlayWorkflow.toLayer(({ runId }) =>
+export const SelfPlayLive = SelfPlayWorkflow.toLayer(({ attempt, runId }) =>
   Effect.gen(function* () {
     const stages = yield* Stages
     const repo = yield* RunsRepo
@@ -135,7 +145,7 @@ export const SelfPlayLive = SelfPlayWorkflow.toLayer(({ runId }) =>
     yield* emit({ _tag: "RunStarted", runId, rounds: config.rounds.count, problems: prepared.problemIds.length })
     let versions = prepared.versions
     for (let round = 1; round <= config.rounds.count; round++) {
-      versions = yield* runRound({ runId, round, config, versions }, prepared.problemIds)
+      versions = yield* runRound({ runId, round, config, versions }, attempt, prepared.problemIds)
     }
     yield* activity("complete", Schema.Void, repo.setStatus(runId, "completed").pipe(orStageError("complete")))
     yield* emit({ _tag: "RunFinished", runId })

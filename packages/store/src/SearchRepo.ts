@@ -25,6 +25,9 @@ export class SearchRecord extends Schema.Class<SearchRecord>("SearchRecord")({
   finishedAt: Schema.NullOr(Schema.DateFromSelf)
 }) {}
 
+/** Searches of one round finished by one cluster runner. */
+export const RunnerSearches = Schema.Struct({ round: Schema.Number, runner: Schema.String, searches: Schema.Number })
+
 /** The size and outcome of one stored tree (`treeStats`); the answer's columns are null without an answer. */
 export class TreeStats extends Schema.Class<TreeStats>("TreeStats")({
   id: Schema.String,
@@ -249,6 +252,20 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
         })
       )
 
+    /** Records the cluster runner (its advertised address) that finished a search. */
+    const setRunner = (searchId: string, runner: string) =>
+      sql`update searches set runner = ${runner} where id = ${searchId}`.pipe(Effect.asVoid)
+
+    /** How many of a run's searches each cluster runner finished, per round (embedded runs have none). */
+    const runnersByRound = (runId: string) =>
+      sql
+        .unsafe<Record<string, unknown>>(
+          `select round::int as round, runner, count(*)::int as searches from searches
+           where run_id = $1 and runner is not null group by round, runner order by round, runner`,
+          [runId]
+        )
+        .pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(RunnerSearches))), Effect.orDie)
+
     /** Marks a search failed, keeping the counters of its last checkpoint. */
     const markFailed = (searchId: string) =>
       sql`update searches set status = 'failed', finished_at = now() where id = ${searchId}`.pipe(Effect.asVoid)
@@ -313,7 +330,7 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
         )
         .pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(RoundSearches))), Effect.orDie)
 
-    return { create, get, find, nodes, checkpoint, finish, markFailed, reopen, list, nodesOfProblem, treeStats, totalsByRun, progressByRound } as const
+    return { create, get, find, nodes, checkpoint, finish, setRunner, runnersByRound, markFailed, reopen, list, nodesOfProblem, treeStats, totalsByRun, progressByRound } as const
   })
 }) {}
 

@@ -9,6 +9,7 @@ export interface CommandModule {
 
 type Load = () => Promise<CommandModule>
 
+const cluster: Load = () => import("./cluster.ts")
 const db: Load = () => import("./db.ts")
 const evalModule: Load = () => import("./eval.ts")
 const exportModule: Load = () => import("./export.ts")
@@ -45,6 +46,8 @@ export const registry: Readonly<Record<string, Load>> = {
   runs: selfplay,
   init: selfplay,
   demo: selfplay,
+  runner: cluster,
+  runners: cluster,
   tcg,
   train,
   versions: train,
@@ -55,6 +58,7 @@ export const registry: Readonly<Record<string, Load>> = {
 /** The root help's sections: every top-level command in one of them (a test checks). */
 export const groups: ReadonlyArray<{ readonly title: string; readonly names: ReadonlyArray<string> }> = [
   { title: "Self-play runs", names: ["demo", "init", "run", "resume", "status", "runs", "report"] },
+  { title: "Many machines", names: ["runner", "runners"] },
   { title: "Problems, tests and data", names: ["problems", "tcg", "export"] },
   { title: "Search, models and training", names: ["search", "tree", "models", "train", "versions"] },
   { title: "Evaluation and the sandbox", names: ["eval", "exec", "doctor", "serve"] },

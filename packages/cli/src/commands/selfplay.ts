@@ -15,18 +15,40 @@ import * as UiLink from "@o1coder/ui/Link"
 import { Cause, Console, Effect, Exit, Option } from "effect"
 import * as NodeFs from "node:fs"
 import { provide, provideWith, withStore } from "../Layers.ts"
+import { advertiseOption, clusterOptions, listenOption } from "./cluster.ts"
 import { output, printTable, tableText } from "../Output.ts"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table."))
 
-/** Runs `effect` with the engine and the live stages of the stored run's configuration. */
-const withRunStack = <A, E, R>(runId: string, effect: Effect.Effect<A, E, R>) =>
+/**
+ * Runs `effect` with the engine and the live stages of the stored run's configuration: the
+ * embedded single runner, or with `--cluster` this process as the coordinator of the cluster's runners.
+ */
+const withRunStack = <A, E, R>(runId: string, effect: Effect.Effect<A, E, R>, cluster: ClusterFlags = noCluster) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
     const run = yield* repo.get(runId)
     const config = yield* decodeConfig(run.config, `runs.config of ${runId}`)
-    return yield* provideWith((graph) => graph.selfPlay(config))(effect)
+    if (!cluster.cluster) return yield* provideWith((graph) => graph.selfPlay(config))(effect)
+    const options = yield* clusterOptions("coordinator", cluster.listen, cluster.advertise)
+    yield* Console.log(`coordinating on the cluster as ${options.advertise.host}:${options.advertise.port}: searches run on the runners (o1coder runners)`)
+    return yield* provideWith((graph) => graph.selfPlayOnCluster(config, options))(effect)
   })
+
+interface ClusterFlags {
+  readonly cluster: boolean
+  readonly listen: string
+  readonly advertise: Option.Option<string>
+}
+const noCluster: ClusterFlags = { cluster: false, listen: "", advertise: Option.none() }
+
+const clusterFlags = {
+  cluster: Options.boolean("cluster").pipe(
+    Options.withDescription("Run the searches on the cluster's runners (o1coder runner) through the shared Postgres; this process coordinates.")
+  ),
+  listen: listenOption("127.0.0.1:34430"),
+  advertise: advertiseOption
+}
 
 const reportColumns = [
   "round",
@@ -162,12 +184,12 @@ const configFile = Options.file("config").pipe(
   Options.withDescription("The run configuration (YAML or JSON); `o1coder init` writes a commented example.")
 )
 
-export const run = Command.make("run", { config: configFile }, ({ config: file }) =>
+export const run = Command.make("run", { config: configFile, ...clusterFlags }, ({ config: file, ...cluster }) =>
   Effect.gen(function* () {
     const config = yield* validated(file)
     yield* Effect.gen(function* () {
       const run = yield* startRun(config)
-      yield* withRunStack(run.id, drive(run.id, `npx o1coder resume ${run.id}`))
+      yield* withRunStack(run.id, drive(run.id, `npx o1coder resume ${run.id}${cluster.cluster ? " --cluster" : ""}`), cluster)
     }).pipe(provide("runs"))
   })
 ).pipe(
@@ -182,7 +204,7 @@ export const run = Command.make("run", { config: configFile }, ({ config: file }
 
 const runArg = Args.text({ name: "RUN" }).pipe(Args.withDescription("A run id, or a run name for the latest run of that name (see `o1coder runs`)."))
 
-export const resume = Command.make("resume", { run: runArg }, ({ run }) =>
+export const resume = Command.make("resume", { run: runArg, ...clusterFlags }, ({ run, ...cluster }) =>
   Effect.gen(function* () {
     const repo = yield* RunsRepo
     const stored = yield* repo.resolve(run)
@@ -191,7 +213,7 @@ export const resume = Command.make("resume", { run: runArg }, ({ run }) =>
       return
     }
     yield* Console.log(`resuming run ${stored.id} (${shownStatus(stored).status})`)
-    yield* withRunStack(stored.id, drive(stored.id, `npx o1coder resume ${stored.id}`))
+    yield* withRunStack(stored.id, drive(stored.id, `npx o1coder resume ${stored.id}${cluster.cluster ? " --cluster" : ""}`), cluster)
   }).pipe(provide("runs"))
 ).pipe(
   Command.withDescription(
@@ -232,6 +254,7 @@ const statusOf = (ref: string) =>
     const shown = shownStatus(run)
     const rounds = yield* repo.rounds(runId)
     const searches = yield* (yield* SearchRepo).progressByRound(runId)
+    const byRunner = yield* (yield* SearchRepo).runnersByRound(runId)
     const stored = (yield* (yield* JobsRepo).list({ runId })).map(({ backend, id, round, stage, status }) => ({ id, round, stage, status: status as string, backend }))
     const jobs = yield* refreshJobs(run.config, runId, stored)
     const versions = (yield* (yield* ModelVersionsRepo).list({ runId })).map(({ id, role, round }) => ({ id, role, round }))
@@ -257,6 +280,8 @@ const statusOf = (ref: string) =>
         policy: r.policyVersion,
         searched: searches.find((s) => s.round === r.round)?.done ?? 0,
         searches: searches.find((s) => s.round === r.round)?.total ?? 0,
+        // Which cluster runner finished how many of the round's searches (empty on the embedded runner).
+        runners: byRunner.filter((s) => s.round === r.round).map((s) => `${s.runner}×${s.searches}`).join(" "),
         seconds: Math.round(((r.finishedAt ?? new Date()).getTime() - r.startedAt.getTime()) / 1000)
       })),
       jobs,
@@ -287,7 +312,7 @@ export const status = Command.make("status", { run: runOpt, json }, ({ json, run
       s,
       Effect.gen(function* () {
         yield* Console.log(`run ${s.run.id} (${s.run.name}): ${s.run.statusText}, ${s.run.elapsedSeconds}s ${s.run.status === "running" ? "so far" : "from start to last update"}`)
-        yield* printTable(s.rounds, ["round", "stage", "searched", "searches", "seconds", "policy"])
+        yield* printTable(s.rounds, ["round", "stage", "searched", "searches", "seconds", "policy", ...(s.rounds.some((r) => r.runners !== "") ? ["runners"] : [])])
         if (s.jobs.length > 0) yield* printTable(s.jobs, ["id", "round", "stage", "backend", "status"])
         if (s.versions.length > 0) yield* printTable(s.versions, ["id", "role", "round"])
         yield* Console.log(`waiting for: ${s.waitingFor}`)
