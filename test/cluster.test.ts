@@ -84,6 +84,15 @@ const startRunner = (host: string, port: number, url: string) =>
     void runner.done.then((r) => reject(new Error(`runner ${host}:${port} exited (${r.code ?? r.signal}):\n${r.stderr.slice(-2000)}`)))
   })
 
+/**
+ * The first runner creates the cluster's tables (cluster_runners, cluster_messages, ...); runners
+ * started at the same moment on an empty database race on those CREATE TABLEs (see the README).
+ */
+const startRunners = async (url: string) => {
+  const first = await startRunner("127.0.0.2", 34431, url)
+  return [first, ...(await Promise.all(["127.0.0.3", "127.0.0.4"].map((host) => startRunner(host, 34431, url))))]
+}
+
 beforeAll(() => {
   root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-cluster-"))
   const demo = Demo.config(root, { name: "cluster", limit: 6, rollouts: 3, maxDepth: 3, rounds: 1, workDir: NodePath.join(root, "work") })
@@ -113,7 +122,7 @@ describe.skipIf(!reachable)("self-play on three runners", () => {
     const migrated = await runCli(["db", "migrate"], { env: { DATABASE_URL: db.url } })
     expect(migrated.code, migrated.stderr.slice(-2000)).toBe(0)
     const reference = runCli(["run", "--config", configFile], { cwd: dirFor("ref"), env: { DATABASE_URL: refDb.url } })
-    const runners = await Promise.all(["127.0.0.2", "127.0.0.3", "127.0.0.4"].map((host) => startRunner(host, port, db.url)))
+    const runners = await startRunners(db.url)
 
     const clustered: CliResult = await runCli(["run", "--config", configFile, "--cluster", "--listen", `127.0.0.1:${coordinatorPort}`], {
       cwd: dirFor("coordinator"),
@@ -147,5 +156,46 @@ describe.skipIf(!reachable)("self-play on three runners", () => {
     for (const r of runners) r.child.kill("SIGTERM")
     const exits = await Promise.all(runners.map((r) => r.done))
     for (const e of exits) expect(e.signal === "SIGTERM" || e.code === 0 || e.code === 130 || e.code === 143, `${e.code} ${e.signal} ${e.stderr.slice(-1000)}`).toBe(true)
+  })
+
+  it("loses a runner to SIGKILL mid-search and still ends with the single runner's trees, nothing paid twice", { timeout: 240_000 }, async () => {
+    const [refDb, db] = await Promise.all([database("kref"), database("kill")])
+    const migrated = await runCli(["db", "migrate"], { env: { DATABASE_URL: db.url } })
+    expect(migrated.code, migrated.stderr.slice(-2000)).toBe(0)
+    const reference = runCli(["run", "--config", configFile], { cwd: dirFor("kref"), env: { DATABASE_URL: refDb.url } })
+    const runners = await startRunners(db.url)
+    const victim = runners[2]!
+    // Every search starts at once (concurrency 6): once nodes are stored, 127.0.0.4's searches are under way.
+    const seed = Math.floor(Math.random() * 4) + 2
+    console.log(`SIGKILL of 127.0.0.4 once the running searches have ${seed} nodes stored (seed ${seed})`)
+    const coordinator = runCli(["run", "--config", configFile, "--cluster", "--listen", `127.0.0.1:${20_000 + Math.floor(Math.random() * 20_000)}`], {
+      cwd: dirFor("kcoordinator"),
+      env: { DATABASE_URL: db.url }
+    })
+    let killedAt = -1
+    for (let i = 0; i < 600 && killedAt < 0; i++) {
+      const [row] = await query(
+        db.url,
+        `select count(*)::int as n from nodes n join searches s on s.id = n.search_id
+          where s.status = 'running'`
+      )
+      if (row.n >= seed) {
+        victim.child.kill("SIGKILL")
+        killedAt = row.n
+      } else await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(killedAt, "the victim's searches never started").toBeGreaterThan(0)
+    const clustered = await coordinator
+    expect(clustered.code, clustered.stderr.slice(-3000)).toBe(0)
+    const ref = await reference
+    expect(ref.code, ref.stderr.slice(-3000)).toBe(0)
+    const placed = await query(db.url, `select problem_id, runner from searches where run_id = $1 order by problem_id`, [runId])
+    console.log(`after the kill (at ${killedAt} nodes):\n  ${placed.map((r) => `${r.problem_id}: ${r.runner}`).join("\n  ")}`)
+    for (const row of placed) expect(row.runner).toMatch(/^127\.0\.0\.[23]:34431$/)
+    expect(await trees(db.url)).toEqual(await trees(refDb.url))
+    const paid = `select sum(executions)::int as executions, sum(model_calls)::int as calls, sum(tokens)::int as tokens from searches where run_id = $1`
+    expect(await query(db.url, paid, [runId])).toEqual(await query(refDb.url, paid, [runId]))
+    for (const r of runners.slice(0, 2)) r.child.kill("SIGTERM")
+    await Promise.all(runners.map((r) => r.done))
   })
 })
