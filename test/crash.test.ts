@@ -171,7 +171,9 @@ describe("crash and resume", () => {
           executions: sql.unsafe<{ key: string }>(`select key from executions order by key`),
           paidAgain: sql.unsafe<{ n: number }>(
             `select count(*)::int as n from (select execution_key from execution_log where not cached group by execution_key having count(*) > 1) t`),
-          evaluations: sql.unsafe(`select round::int as round, metrics from evaluations where run_id = $1 order by round`, [runId])
+          evaluations: sql.unsafe(`select round::int as round, metrics from evaluations where run_id = $1 order by round`, [runId]),
+          unlogged: sql.unsafe<{ n: number }>(
+            `select count(*)::int as n from executions e where not exists (select 1 from execution_log l where l.execution_key = e.key)`)
         })
       )
 
@@ -215,6 +217,8 @@ describe("crash and resume", () => {
       // A kill during an export leaves F.tmp-PID; the resumed export removes it.
       const leftovers = (NodeFs.readdirSync(dir, { recursive: true }) as Array<string>).filter((f) => /\.tmp-\d+$/.test(f))
       expect(leftovers, `temporary files left in ${dir}`).toEqual([])
+      // An execution and its log row are stored together: no kill leaves an execution unlogged.
+      expect(got.unlogged[0]!.n).toBe(0)
       const scores = (es: ReadonlyArray<any>) => es.map(({ metrics: { seconds: _s, ...m }, round }) => ({ round, ...m }))
       expect(scores(got.evaluations)).toEqual(scores(ref.evaluations))
       console.log(`chain ${dir}: ${got.nodes.length} nodes, ${got.datasets.length} datasets, ${got.jobs.length} jobs, ` +
