@@ -95,7 +95,7 @@ export const runners = Command.make("runners", { json }, ({ json }) =>
   Command.withDescription(
     "List the cluster's registered runners and their health\n" +
       "From cluster_runners in the store: address, shard groups (default: run workflows; search: searches), heartbeat\n" +
-      "age, and how many searches each finished.\n\nExample:\n  o1coder runners --database-url postgres://db/o1coder"
+      "age, and how many searches each finished (--database-url for the cluster's Postgres).\n\nExample:\n  o1coder runners"
   )
 )
 
