@@ -6,7 +6,7 @@ import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli, startCli, type CliResult } from "./helpers.ts"
+import { pgAdmin as admin, runCli, startCli, type CliResult } from "./helpers.ts"
 
 /**
  * Self-play on many runners (issue 19): three `o1coder runner` processes on 127.0.0.2/3/4 join the
@@ -15,16 +15,6 @@ import { runCli, startCli, type CliResult } from "./helpers.ts"
  * `searches.runner` column) and the trees equal, node for node, those of the embedded single
  * runner's run of the same configuration and seed.
  */
-
-const admin = async <A>(f: (c: pg.Client) => Promise<A>) => {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL })
-  await client.connect()
-  try {
-    return await f(client)
-  } finally {
-    await client.end()
-  }
-}
 
 const reachable = await admin(async () => true).catch(() => false)
 if (!reachable) console.log(`cluster tests skipped: no Postgres at ${PG_ADMIN_URL}`)

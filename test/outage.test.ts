@@ -6,7 +6,7 @@ import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli, startCli, type CliResult } from "./helpers.ts"
+import { pgAdmin as admin, runCli, startCli, type CliResult } from "./helpers.ts"
 
 /**
  * Database outages on Postgres (issue 21): the test's own database refuses connections
@@ -16,16 +16,6 @@ import { runCli, startCli, type CliResult } from "./helpers.ts"
  * reference's trees; Ctrl-C during an outage stops the run at once. Only databases this test
  * created are touched.
  */
-
-const admin = async <A>(f: (c: pg.Client) => Promise<A>) => {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL })
-  await client.connect()
-  try {
-    return await f(client)
-  } finally {
-    await client.end()
-  }
-}
 
 const reachable = await admin(async () => true).catch(() => false)
 if (!reachable) console.log(`outage tests skipped: no Postgres at ${PG_ADMIN_URL}`)
