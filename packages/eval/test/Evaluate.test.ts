@@ -70,7 +70,7 @@ describe("Evaluate.run", () => {
     Layer.provideMerge(TestDatabase.pglite)
   )
 
-  it.layer(layer, { timeout: 60_000 })((it) => {
+  it.layer(layer, { timeout: 120_000 })((it) => {
     it.effect("scores direct samples on held-out tests only, with pass@k and base vs plus", () =>
       Effect.gen(function* () {
         requests.length = 0

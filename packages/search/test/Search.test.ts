@@ -58,7 +58,7 @@ const checkShape = (nodes: ReadonlyArray<NodeRow>, config: SearchConfig) => {
 
 for (const backend of TestDatabase.backends) {
   describe(`search on ${backend.name}`, () => {
-    it.layer(layerFor(backend.layer), { timeout: 60_000 })((it) => {
+    it.layer(layerFor(backend.layer), { timeout: 120_000 })((it) => {
       it.effect("builds a tree whose shape and values match the budgets", () =>
         Effect.gen(function* () {
           const search = yield* Search

@@ -6,7 +6,7 @@ import * as TestDatabase from "../src/TestDatabase.ts"
 
 for (const backend of TestDatabase.backends) {
   describe(`database on ${backend.name}`, () => {
-    it.layer(backend.layer, { timeout: 60_000 })((it) => {
+    it.layer(backend.layer, { timeout: 120_000 })((it) => {
       it.effect("applies every migration and is idempotent", () =>
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient

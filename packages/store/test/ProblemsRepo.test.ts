@@ -42,7 +42,7 @@ const encode = Schema.encodeSync(Problem)
 
 for (const backend of TestDatabase.backends) {
   describe(`ProblemsRepo on ${backend.name}`, () => {
-    it.layer(ProblemsRepo.Default.pipe(Layer.provideMerge(backend.layer)), { timeout: 60_000 })((it) => {
+    it.layer(ProblemsRepo.Default.pipe(Layer.provideMerge(backend.layer)), { timeout: 120_000 })((it) => {
       it.effect("round-trips every field, including all three test kinds and optional fields left out", () =>
         Effect.gen(function* () {
           const repo = yield* ProblemsRepo

@@ -65,7 +65,7 @@ const layer = Layer.mergeAll(Layer.fresh(SuitesRepo.Default), Layer.fresh(Proble
 )
 
 describe("exportTcg", () => {
-  it.layer(layer, { timeout: 60_000 })((it) => {
+  it.layer(layer, { timeout: 120_000 })((it) => {
     it.effect("writes TRL JSONL and records the dataset", () =>
       Effect.gen(function* () {
         yield* (yield* ProblemsRepo).upsert(problem)

@@ -13,7 +13,7 @@ const stats = { generated: 5, validated: 4, validity: 0.5, mutants: 4, killed: 3
 
 for (const backend of TestDatabase.backends) {
   describe(`SuitesRepo on ${backend.name}`, () => {
-    it.layer(Layer.fresh(SuitesRepo.Default).pipe(Layer.provideMerge(backend.layer)), { timeout: 60_000 })((it) => {
+    it.layer(Layer.fresh(SuitesRepo.Default).pipe(Layer.provideMerge(backend.layer)), { timeout: 120_000 })((it) => {
       it.effect("stores a suite once per (problem, generator, config hash) and reads it back", () =>
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient

@@ -66,7 +66,7 @@ const insertProblem = Effect.gen(function* () {
 })
 
 describe("TestGen", () => {
-  it.layer(layer, { timeout: 60_000 })((it) => {
+  it.layer(layer, { timeout: 120_000 })((it) => {
     it.effect("builds a validated mutation suite, stores it, and reuses it", () =>
       Effect.gen(function* () {
         yield* insertProblem

@@ -33,7 +33,7 @@ for (const backend of TestDatabase.backends) {
 const layer = Layer.mergeAll(Layer.fresh(Exporter.Default), Layer.fresh(DatasetsRepo.Default)).pipe(Layer.provideMerge(backend.layer))
 
 describe(`Exporter on a golden tree (${backend.name})`, () => {
-  it.layer(layer, { timeout: 60_000 })((it) => {
+  it.layer(layer, { timeout: 120_000 })((it) => {
     it.effect("seeds the trees", () => seedGolden)
 
     it.effect("policy SFT on D+: prompt-completion and messages, byte-exact", () =>
