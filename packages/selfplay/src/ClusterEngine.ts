@@ -1,5 +1,6 @@
-import { ClusterWorkflowEngine, RunnerAddress, ShardingConfig } from "@effect/cluster"
+import { ClusterWorkflowEngine, RunnerAddress, ShardingConfig, SqlMessageStorage, SqlRunnerStorage } from "@effect/cluster"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
+import { withSchemaLock } from "@o1coder/store/SchemaLock"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Effect, Layer, Option, Schema } from "effect"
@@ -40,11 +41,23 @@ export const clusterEngine = (
 ): Layer.Layer<WorkflowEngine.WorkflowEngine | ShardingConfig.ShardingConfig, unknown, SqlClient.SqlClient> => {
   const shardingConfig = shardingConfigOf(options)
   return ClusterWorkflowEngine.layer.pipe(
-    Layer.provideMerge(NodeClusterSocket.layer({ storage: "sql", shardingConfig })),
-    // The runner's own settings, for the searches to record where they ran.
-    Layer.provideMerge(ShardingConfig.layer(shardingConfig))
+    Layer.provideMerge(NodeClusterSocket.layer({ storage: "byo", shardingConfig })),
+    Layer.provideMerge(sqlStorage),
+    // The runner's own settings (the storage's, and for the searches to record where they ran).
+    Layer.provideMerge(ShardingConfig.layerFromEnv(shardingConfig))
   )
 }
+
+/**
+ * The cluster's SQL message and runner storage, built with the schema lock held: building them
+ * creates the `cluster_*` tables, which runners started at the same instant on an empty database
+ * would otherwise race to create. The storage lives in the layer's scope; the lock only while it is built.
+ */
+const sqlStorage = Layer.scopedContext(
+  Effect.flatMap(Effect.scope, (scope) =>
+    withSchemaLock(Layer.buildWithScope(Layer.mergeAll(Layer.orDie(SqlMessageStorage.layer), SqlRunnerStorage.layer), scope))
+  )
+)
 
 const shardingConfigOf = (options: ClusterOptions): Partial<ShardingConfig.ShardingConfig["Type"]> => ({
   runnerAddress: Option.some(options.advertise),

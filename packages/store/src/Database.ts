@@ -11,6 +11,7 @@ import { connectFailed, DatabaseConnectFailed, parsePostgresUrl } from "./Connec
 import * as Outage from "./Outage.ts"
 import { DatabaseOutage } from "./Outage.ts"
 import * as PgliteClient from "./PgliteClient.ts"
+import { withSchemaLock } from "./SchemaLock.ts"
 
 /** The top-level `migrations/` folder of the repository. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../migrations", import.meta.url))
@@ -88,9 +89,13 @@ const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, u
   return Layer.unwrapEffect(Effect.map(DatabaseOutage, (outage) => PgliteClient.layer({ dataDir, onBroken: outage.broken })))
 }
 
-/** One SqlClient for the whole program, migrated at start-up, and the view of its outages. */
+/**
+ * One SqlClient for the whole program, migrated at start-up, and the view of its outages. On
+ * Postgres the migration holds the schema lock: processes started at once on an empty database (a
+ * cluster's runners) migrate one after the other, not racing on `CREATE TABLE effect_sql_migrations`.
+ */
 export const layer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient | DatabaseOutage, unknown> =>
-  Layer.effectDiscard(migrate).pipe(Layer.provideMerge(clientLayer(target)), Layer.provideMerge(DatabaseOutage.Default))
+  Layer.effectDiscard(target._tag === "Postgres" ? withSchemaLock(migrate) : migrate).pipe(Layer.provideMerge(clientLayer(target)), Layer.provideMerge(DatabaseOutage.Default))
 
 export const layerFromConfig: Layer.Layer<SqlClient.SqlClient | DatabaseOutage, unknown> = Layer.unwrapEffect(
   Effect.map(targetFromConfig, layer)
