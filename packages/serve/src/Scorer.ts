@@ -84,7 +84,7 @@ export class RewardScorer extends Effect.Service<RewardScorer>()("o1coder/Reward
           Effect.catchTag("NotFound", () =>
             Effect.fail(new UnknownProblem({ field: `${field}.problem_id`, id: problemId, message: `${field}.problem_id: no stored problem ${problemId}` }))
           ),
-          Effect.catchTags({ SqlError: unavailable("store"), ParseError: unavailable("store") })
+          Effect.catchTag("SqlError", unavailable("store"))
         )
         const suite =
           item.suite_id !== undefined

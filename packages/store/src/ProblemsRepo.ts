@@ -1,8 +1,10 @@
 import { notFoundAmong } from "./Known.ts"
+import { Count, orDieOnBadRows, selectList } from "./Rows.ts"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
+import * as SqlSchema from "@effect/sql/SqlSchema"
 import { NotFound, Problem, Test } from "@o1coder/domain"
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 
 /** A problem with where it came from (file and line), as imported. */
 export interface ProblemRecord {
@@ -29,45 +31,17 @@ export interface SplitCount {
   readonly count: number
 }
 
-/** The `problems` row as the drivers return it (jsonb parsed, float8 as number, nulls). */
-const Row = Schema.Struct({
-  id: Schema.String,
-  dataset: Schema.String,
-  task_id: Schema.String,
-  split: Schema.String,
-  kind: Schema.String,
-  statement: Schema.String,
-  entry_point: Schema.NullOr(Schema.String),
-  signature: Schema.NullOr(Schema.String),
-  reference: Schema.NullOr(Schema.String),
-  setup: Schema.NullOr(Schema.String),
-  visible_tests: Schema.Unknown,
-  held_out_tests: Schema.Unknown,
-  held_out_inputs: Schema.Unknown,
-  held_out_base_inputs: Schema.Unknown,
-  atol: Schema.NullOr(Schema.Number)
+/** A `problems` row as selected: the Problem's fields, its optional ones null in the table. */
+const ProblemRow = Schema.Struct({
+  ...Problem.fields,
+  entryPoint: Schema.optionalWith(Schema.String, { nullable: true }),
+  signature: Schema.optionalWith(Schema.String, { nullable: true }),
+  reference: Schema.optionalWith(Schema.String, { nullable: true }),
+  setup: Schema.optionalWith(Schema.String, { nullable: true }),
+  atol: Schema.optionalWith(Schema.Number, { nullable: true })
 })
 
-const decodeRow = (row: unknown): Effect.Effect<Problem, ParseResult.ParseError> =>
-  Effect.flatMap(Schema.decodeUnknown(Row)(row), (r) =>
-    Schema.decodeUnknown(Problem)({
-      id: r.id,
-      dataset: r.dataset,
-      taskId: r.task_id,
-      split: r.split,
-      kind: r.kind,
-      statement: r.statement,
-      ...(r.entry_point !== null ? { entryPoint: r.entry_point } : {}),
-      ...(r.signature !== null ? { signature: r.signature } : {}),
-      ...(r.reference !== null ? { reference: r.reference } : {}),
-      ...(r.setup !== null ? { setup: r.setup } : {}),
-      visibleTests: r.visible_tests,
-      heldOutTests: r.held_out_tests,
-      heldOutInputs: r.held_out_inputs,
-      heldOutBaseInputs: r.held_out_base_inputs,
-      ...(r.atol !== null ? { atol: r.atol } : {})
-    })
-  )
+const COLUMNS = selectList(ProblemRow.fields)
 
 const encodeTests = Schema.encodeSync(Schema.Array(Test))
 
@@ -90,9 +64,6 @@ const toRow = ({ problem: p, sourceFile, sourceLine }: ProblemRecord) => ({
   source_file: sourceFile ?? null,
   source_line: sourceLine ?? null
 })
-
-const COLUMNS = `id, dataset, task_id, split, kind, statement, entry_point, signature, reference, setup,
-  visible_tests, held_out_tests, held_out_inputs, held_out_base_inputs, atol`
 
 /** Natural task order: numeric task ids numerically ("2" < "10"), then the others by text. */
 const ORDER = `dataset, (task_id ~ '^[0-9]+$') desc,
@@ -139,49 +110,100 @@ export class ProblemsRepo extends Effect.Service<ProblemsRepo>()("o1coder/Proble
     const upsert = (problem: Problem, source?: Omit<ProblemRecord, "problem">) =>
       upsertMany([{ problem, ...source }])
 
+    const findById = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: ProblemRow,
+      execute: (id) => sql`select ${sql.literal(COLUMNS)} from problems where id = ${id}`
+    })
+
     /** The problem with this id, or NotFound. */
-    const get = (id: string): Effect.Effect<Problem, NotFound | SqlError | ParseResult.ParseError> =>
-      sql.unsafe(`select ${COLUMNS} from problems where id = $1`, [id]).pipe(
-        Effect.flatMap((rows): Effect.Effect<Problem, NotFound | SqlError | ParseResult.ParseError> =>
-          rows.length === 0 ? Effect.flatMap(notFoundAmong(sql, "problem", id, "problems", "dataset, id"), Effect.fail) : decodeRow(rows[0])
+    const get = (id: string): Effect.Effect<Problem, NotFound | SqlError> =>
+      findById(id).pipe(
+        orDieOnBadRows,
+        Effect.flatMap(
+          Option.match({
+            onNone: () => Effect.flatMap(notFoundAmong(sql, "problem", id, "problems", "dataset, id"), Effect.fail),
+            onSome: (row) => Effect.succeed(Problem.make(row))
+          })
         ),
         Effect.withSpan("ProblemsRepo.get", { attributes: { id } })
       )
 
+    const findAll = SqlSchema.findAll({
+      Request: Schema.Struct({
+        dataset: Schema.optional(Schema.String),
+        split: Schema.optional(Schema.String),
+        limit: Schema.optional(Schema.Number),
+        offset: Schema.optional(Schema.Number)
+      }),
+      Result: ProblemRow,
+      execute: (o) =>
+        sql`select ${sql.literal(COLUMNS)} from problems where ${filter(o)}
+          order by ${sql.literal(ORDER)}
+          ${o.limit !== undefined ? sql`limit ${Math.max(0, Math.floor(o.limit))}` : sql``}
+          ${o.offset !== undefined ? sql`offset ${Math.max(0, Math.floor(o.offset))}` : sql``}`
+    })
+
     /** Problems in natural task order (dataset, then numeric task ids numerically). */
-    const list = (o: ListOptions = {}): Effect.Effect<ReadonlyArray<Problem>, SqlError | ParseResult.ParseError> =>
-      sql`select ${sql.literal(COLUMNS)} from problems where ${filter(o)}
-        order by ${sql.literal(ORDER)}
-        ${o.limit !== undefined ? sql`limit ${Math.max(0, Math.floor(o.limit))}` : sql``}
-        ${o.offset !== undefined ? sql`offset ${Math.max(0, Math.floor(o.offset))}` : sql``}`.pipe(
-        Effect.flatMap(Effect.forEach(decodeRow)),
+    const list = (o: ListOptions = {}): Effect.Effect<ReadonlyArray<Problem>, SqlError> =>
+      findAll(o).pipe(
+        orDieOnBadRows,
+        Effect.map((rows) => rows.map((row) => Problem.make(row))),
         Effect.withSpan("ProblemsRepo.list")
       )
 
-    const count = (o: CountOptions = {}): Effect.Effect<number, SqlError> =>
-      sql<{ n: number }>`select count(*)::int as n from problems where ${filter(o)}`.pipe(
-        Effect.map((rows) => rows[0]!.n)
-      )
+    const Filter = Schema.Struct({ dataset: Schema.optional(Schema.String), split: Schema.optional(Schema.String) })
 
+    const countOf = SqlSchema.single({
+      Request: Filter,
+      Result: Count,
+      execute: (o) => sql`select count(*)::int as n from problems where ${filter(o)}`
+    })
+    const count = (o: CountOptions = {}): Effect.Effect<number, SqlError> =>
+      countOf(o).pipe(orDieOnBadRows, Effect.map((r) => r.n))
+
+    const splitCounts = SqlSchema.findAll({
+      Request: Schema.UndefinedOr(Schema.String),
+      Result: Schema.Struct({ dataset: Schema.String, split: Schema.String, count: Schema.Number }),
+      execute: (dataset) =>
+        sql`select dataset, split, count(*)::int as count from problems
+          where ${filter({ dataset })} group by dataset, split order by dataset, split`
+    })
     /** Row counts per dataset and split, in name order. */
     const countBySplit = (dataset?: string): Effect.Effect<ReadonlyArray<SplitCount>, SqlError> =>
-      sql<SplitCount>`select dataset, split, count(*)::int as count from problems
-        where ${filter({ dataset })} group by dataset, split order by dataset, split`
+      orDieOnBadRows(splitCounts(dataset))
 
+    const countById = SqlSchema.single({
+      Request: Schema.String,
+      Result: Count,
+      execute: (id) => sql`select count(*)::int as n from problems where id = ${id}`
+    })
     const exists = (id: string): Effect.Effect<boolean, SqlError> =>
-      sql<{ n: number }>`select count(*)::int as n from problems where id = ${id}`.pipe(Effect.map((r) => r[0]!.n > 0))
+      countById(id).pipe(orDieOnBadRows, Effect.map((r) => r.n > 0))
+
+    const datasetNames = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: Schema.Struct({ dataset: Schema.String }),
+      execute: () => sql`select distinct dataset from problems order by dataset`
+    })
+    const splitNames = SqlSchema.findAll({
+      Request: Schema.UndefinedOr(Schema.String),
+      Result: Schema.Struct({ split: Schema.String }),
+      execute: (dataset) =>
+        sql`select distinct split from problems
+          where ${dataset !== undefined ? sql`dataset = ${dataset}` : sql`true`} order by split`
+    })
 
     /** Fails with NotFound naming the datasets (or the dataset's splits) unless some problem matches. */
     const requireMatch = (o: CountOptions) =>
       Effect.gen(function* () {
         if (o.dataset === undefined && o.split === undefined) return
         if ((yield* count(o)) > 0) return
-        const datasets = yield* sql<{ dataset: string }>`select distinct dataset from problems order by dataset`
+        const datasets = yield* orDieOnBadRows(datasetNames(undefined))
         if (o.dataset !== undefined && !datasets.some((d) => d.dataset === o.dataset)) {
           return yield* new NotFound({ what: "dataset", id: o.dataset, known: datasets.map((d) => d.dataset) })
         }
-        const splits = yield* sql<{ split: string }>`select distinct split from problems
-          where ${o.dataset !== undefined ? sql`dataset = ${o.dataset}` : sql`true`} order by split`
+        const splits = yield* orDieOnBadRows(splitNames(o.dataset))
         return yield* new NotFound({ what: o.dataset !== undefined ? `split of ${o.dataset}` : "split", id: o.split ?? "", known: splits.map((s) => s.split) })
       })
 
