@@ -6,13 +6,14 @@
  * its first failing test, per-test limits from the reference's measured time). The labels are computed
  * once beforehand (a `prepare` process, not timed) into a PGlite store both share. Prints wall, CPU
  * (user + sys, Python workers included) and peak RSS of each, whether both gave the same verdict for every
- * sample, the load average, and `eval_speedup: N.Nx` (wall, full / fast) last.
+ * sample, the load average (at the start, before each timed run, at the end), and `eval_speedup: N.Nx` (wall,
+ * full / fast) last. The samples file is streamed (`indexSamplesFile`) as `o1coder eval --samples` does.
  *
  *   npm run bench:eval       O1CODER_BENCH_MUTANTS=N (default: all, >= 2,000), O1CODER_BENCH_DIR=DIR (keep the work dir)
  */
 import { sharedDataFile } from "@o1coder/domain"
 import * as Evaluate from "@o1coder/eval/Evaluate"
-import { parseSamples } from "@o1coder/eval/Samples"
+import { indexSamplesFile } from "@o1coder/eval/Samples"
 import { SimulatedPolicy, SimulatedPolicyParams } from "@o1coder/models"
 import { readMbppPlus } from "@o1coder/problems"
 import { sandboxLayer } from "@o1coder/sandbox"
@@ -53,7 +54,7 @@ const child = (mode: string, work: string) =>
       console.log(`prepared ${lines.length} mutants of ${problems.length} tasks; reference pass@1 ${m["pass@1"]}, ${m.inputs_scored} inputs scored, ${m.inputs_unscored} unscored`)
       return
     }
-    const parsed = parseSamples(NodeFs.readFileSync(samplesFile, "utf8"))
+    const parsed = indexSamplesFile(samplesFile)
     const verdicts: Array<string> = []
     let timedOut = 0
     let timeouts = 0
@@ -175,21 +176,24 @@ const parent = async () => {
   console.log(`bench:eval on ${NodeOs.availableParallelism()} cores, load average ${load()}`)
   const prepared = await measure("prepare", work)
   console.log(prepared.out)
+  // The machine is shared: the load average before each timed run says what it competed with.
+  const loadFull = load()
   const full = await measure("full", work)
   console.log(full.out)
+  const loadFast = load()
   const fast = await measure("fast", work)
   console.log(fast.out)
   const a = NodeFs.readFileSync(NodePath.join(work, "full.verdicts"), "utf8").split("\n")
   const b = new Set(NodeFs.readFileSync(NodePath.join(work, "fast.verdicts"), "utf8").split("\n"))
   const same = a.filter((x) => b.has(x)).length
-  const row = (name: string, m: Measured) =>
+  const row = (name: string, m: Measured, loadBefore: string) =>
     console.log(
       `${name.padEnd(5)} wall ${m.wall.toFixed(1)} s, cpu ${m.cpu.toFixed(1)} s (node ${m.nodeCpu.toFixed(1)} s), ` +
-        `peak RSS ${m.rssMb.toFixed(0)} MB (node), ${m.treeRssMb.toFixed(0)} MB (node + sandbox processes)`
+        `peak RSS ${m.rssMb.toFixed(0)} MB (node), ${m.treeRssMb.toFixed(0)} MB (node + sandbox processes); load average before ${loadBefore}`
     )
   console.log(`labels (prepare, not compared): wall ${prepared.wall.toFixed(1)} s`)
-  row("full", full)
-  row("fast", fast)
+  row("full", full, loadFull)
+  row("fast", fast, loadFast)
   console.log(`same verdict (pass, base pass) for ${same} of ${a.length} samples`)
   console.log(`load average at the end ${load()}`)
   console.log(`cpu_ratio: ${(full.cpu / fast.cpu).toFixed(1)}x`)

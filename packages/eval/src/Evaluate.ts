@@ -11,7 +11,7 @@ import { heldOutLabels } from "./Labels.ts"
 import { meanPassAtK } from "./PassAtK.ts"
 import { completionPrefix, directPrompt, renderTest } from "./Prompts.ts"
 import { formatProtocol, protocolFor, type Mode, type Protocol } from "./Protocol.ts"
-import { matchSamples, programOf, type SampleIssue, type SampleRecord } from "./Samples.ts"
+import { loadSamples, matchSamples, programOf, type SampleIssue, type SampleSource } from "./Samples.ts"
 
 /** Where answers come from. */
 export type EvalPolicy =
@@ -19,8 +19,11 @@ export type EvalPolicy =
   | { readonly _tag: "reference" }
   /** A language model sampled with the benchmark's standard prompt (direct mode). */
   | { readonly _tag: "model"; readonly model: LanguageModelService }
-  /** Samples produced elsewhere (EvalPlus-style JSONL), already parsed. */
-  | { readonly _tag: "samples"; readonly file: string; readonly records: ReadonlyArray<SampleRecord>; readonly issues: ReadonlyArray<SampleIssue> }
+  /**
+   * Samples produced elsewhere (EvalPlus-style JSONL): parsed (`parseSamples`), or indexed (`indexSamplesFile`:
+   * each problem's texts are read from `file` when it is scored, so memory does not hold the whole file).
+   */
+  | { readonly _tag: "samples"; readonly file: string; readonly records: ReadonlyArray<SampleSource>; readonly issues: ReadonlyArray<SampleIssue> }
 
 /** What one search (mcts mode) hands back: its tree, and the answer its selection rule chose. */
 export interface SearchOutcome {
@@ -238,7 +241,7 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
         }
       })
 
-    const execute = (problem: Problem, code: string, tests: ReadonlyArray<Test>, limits: Limits, fast = false) =>
+    const execute = (problem: Problem, code: string, tests: ReadonlyArray<Test>, limits: Limits, fast?: { readonly testLimitsMs: ReadonlyArray<number> }) =>
       sandbox
         .run({
           ...scoringProgram(problem, code),
@@ -248,7 +251,7 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
           tests,
           limits,
           purpose: "scoring",
-          ...(fast ? { stopAtFirstFailure: true } : {}),
+          ...(fast !== undefined ? { stopAtFirstFailure: true, testLimitsMs: fast.testLimitsMs } : {}),
           context: { ...(options.runId !== undefined ? { runId: options.runId } : {}), problemId: problem.id }
         })
         .pipe(
@@ -285,7 +288,10 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
       return out
     }
 
-    /** Fast scoring: chunks of tests, each limited by its slowest reference time; stops after the first failing chunk. */
+    /**
+     * Fast scoring: chunks of tests, each test with its own deadline (from its reference time: a looping candidate
+     * pays its test's limit, not the chunk's slowest); stops after the first failing chunk.
+     */
     const scoreFast = (problem: Problem, suite: ScoringSuite, code: string): Effect.Effect<Scored, SandboxError> =>
       Effect.gen(function* () {
         let counts: Record<string, number> = {}
@@ -310,7 +316,7 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
               testTimeoutMs: Math.max(...perTest),
               totalTimeoutMs: Math.min(600_000, perTest.reduce((a, b) => a + b, 0) + 5_000)
             })
-            const r = yield* execute(problem, code, tests, limits, true)
+            const r = yield* execute(problem, code, tests, limits, { testLimitsMs: perTest })
             counts = addCounts(counts, r.counts)
             if (!r.passed) {
               const notRun = suite.tests.length - stop
@@ -351,12 +357,16 @@ export const run = <E = never, R = never>(options: EvaluateOptions<E, R>) =>
             ? Effect.succeed({ programs: [], extra: { error: "no reference solution" } })
             : Effect.succeed({ programs: Array.from({ length: n }, () => problem.reference!), extra: {} })
         case "samples": {
-          const records = matched!.byProblem.get(problem.id) ?? []
           const prompt = completionPrefix(problem)
-          return Effect.succeed({
-            programs: records.map((r) => programOf(r, prompt)),
-            extra: records.length > 0 ? { lines: records.map((r) => r.line) } : { error: "no sample in the file" }
-          })
+          return Effect.try({
+            try: () => loadSamples(policy.file, matched!.byProblem.get(problem.id) ?? []),
+            catch: (e) => new EvaluationError({ reason: e instanceof Error ? e.message : String(e) })
+          }).pipe(
+            Effect.map((records) => ({
+              programs: records.map((r) => programOf(r, prompt)),
+              extra: records.length > 0 ? { lines: records.map((r) => r.line) } : { error: "no sample in the file" }
+            }))
+          )
         }
         case "model": {
           if (mode === "mcts") {

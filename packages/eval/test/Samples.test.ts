@@ -1,6 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Problem, type ProblemId } from "@o1coder/domain"
-import { foreignTask, matchSamples, parseSamples, programOf, taskKey } from "../src/Samples.ts"
+import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
+import { foreignTask, indexSamplesFile, loadSamples, matchSamples, parseSamples, programOf, taskKey } from "../src/Samples.ts"
 
 const problem = (dataset: string, taskId: string) =>
   new Problem({
@@ -62,5 +65,35 @@ describe("samples files", () => {
     expect(matched.byProblem.get("mbpp/2")!.map((r) => r.line)).toEqual([1, 7, 9])
     const completion = matched.byProblem.get("mbpp/3")![0]!
     expect(programOf(completion, "def f():\n")).toBe("def f():\n  return 1\n")
+  })
+
+  it("a streamed index (indexSamplesFile) finds the same lines and issues as parseSamples, and reads texts back", () => {
+    // A text longer than one 1 MiB read, non-ASCII text, CRLF line ends and a last line without a newline.
+    const long = "x = '" + "é".repeat(700_000) + "'\n"
+    const lines = [
+      JSON.stringify({ task_id: "Mbpp/2", solution: "def f(): pass" }),
+      "{not json",
+      JSON.stringify({ task_id: "Mbpp/2", solution: long }),
+      JSON.stringify({ task_id: 3, completion: "  return 'ü'\n" }),
+      JSON.stringify({ task_id: "Mbpp/2", solution: "def f(): pass" })
+    ]
+    const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-samples-"))
+    try {
+      const file = NodePath.join(dir, "s.jsonl")
+      const text = lines.join("\r\n")
+      NodeFs.writeFileSync(file, text)
+      const parsed = parseSamples(text)
+      const indexed = indexSamplesFile(file)
+      expect(indexed.issues).toEqual(parsed.issues)
+      expect(indexed.records.map((r) => [r.line, r.taskId, r.field])).toEqual(parsed.records.map((r) => [r.line, r.taskId, r.field]))
+      expect(indexed.records.some((r) => "text" in r)).toBe(false)
+      expect(loadSamples(file, indexed.records)).toEqual(parsed.records)
+      const problems = [problem("mbpp", "2"), problem("mbpp", "3")]
+      expect(matchSamples(indexed.records, problems).issues).toEqual(matchSamples(parsed.records, problems).issues)
+      NodeFs.writeFileSync(file, text.replace("def f(): pass", "def f(): 1234"))
+      expect(() => loadSamples(file, indexed.records.slice(0, 1))).toThrow("line 1 changed")
+    } finally {
+      NodeFs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -32,7 +32,10 @@ export const suiteHash = (request: RunRequest): string =>
 export const executionKey = (request: RunRequest): { readonly key: string; readonly codeHash: string; readonly suiteHash: string } => {
   const codeHash = sha256(request.code)
   const suite = suiteHash(request)
-  return { key: hashOf({ code: codeHash, suite, limits: encodeLimits(request.limits ?? Limits.default) }), codeHash, suiteHash: suite }
+  const limits = encodeLimits(request.limits ?? Limits.default)
+  // Per-test deadlines decide timeouts as the limits do (only when set: earlier keys stay what they were).
+  const perTest = request.testLimitsMs !== undefined ? { testLimitsMs: request.testLimitsMs } : {}
+  return { key: hashOf({ code: codeHash, suite, limits, ...perTest }), codeHash, suiteHash: suite }
 }
 
 const storeError = (e: unknown) => new SandboxError({ reason: `execution cache: ${e instanceof Error ? e.message : String(e)}` })

@@ -29,6 +29,12 @@ export interface RunRequest {
   readonly setup?: string | undefined
   readonly tests: ReadonlyArray<Test>
   readonly limits?: Limits | undefined
+  /**
+   * One wall-clock deadline per test (ms), in place of `limits.testTimeoutMs` for each (fast scoring derives them
+   * from the reference's time, so a looping candidate pays its own test's deadline, not the slowest one's).
+   * Must have one entry per test; `limits.testTimeoutMs` should be at least their maximum (the watchdog uses it).
+   */
+  readonly testLimitsMs?: ReadonlyArray<number> | undefined
   /** Absolute float tolerance for every CallTest without its own `atol` (the problem's atol). */
   readonly atol?: number | undefined
   readonly purpose?: Purpose | undefined

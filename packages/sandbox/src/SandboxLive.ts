@@ -20,6 +20,8 @@ export interface SandboxOptions extends IsolationOptions {
 /** Jobs queued per worker: the next job waits in the server's stdin while the current one runs. */
 const PIPELINE_DEPTH = 2
 const SEEN_MAX = 200
+/** Summed weight of the cached expected values (tens of bytes per unit on the heap: well under 100 MB). */
+const EXPECTED_CACHE_WEIGHT = 1_000_000
 
 const wireTest = (test: Test): WireTest => {
   switch (test._tag) {
@@ -32,8 +34,9 @@ const wireTest = (test: Test): WireTest => {
   }
 }
 
-const wireLimits = (limits: Limits): WireLimits => ({
+const wireLimits = (limits: Limits, perTestMs?: ReadonlyArray<number>): WireLimits => ({
   test_s: limits.testTimeoutMs / 1000,
+  ...(perTestMs !== undefined ? { tests_s: perTestMs.map((ms) => ms / 1000) } : {}),
   total_s: limits.totalTimeoutMs / 1000,
   mem: limits.memoryBytes,
   out: limits.outputBytes
@@ -120,7 +123,22 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
       maxJobsPerWorker: options.maxJobsPerWorker ?? 20_000,
       start: (slot) => Worker.make(plan, slot, Limits.default.memoryBytes)
     })
+    /**
+     * Expected values already read or evaluated, bounded by their summed weight (nodes + characters), not their
+     * number: a long evaluation sees tens of thousands of labels, some of 20,000 nodes each, and the cache is
+     * what kept the heap growing. When full it starts afresh (a miss costs one parse or one evaluation).
+     */
     const expectedCache = new Map<string, Expected>()
+    let cachedWeight = 0
+    const remember = (key: string, value: Expected, weight?: number) => {
+      const w = weight ?? ("v" in value ? pyWeight(value.v, EXPECTED_CACHE_WEIGHT) : 1)
+      if (cachedWeight + w > EXPECTED_CACHE_WEIGHT) {
+        expectedCache.clear()
+        cachedWeight = 0
+      }
+      if (!expectedCache.has(key)) cachedWeight += w
+      expectedCache.set(key, value)
+    }
     const expectedKey = (setup: string | undefined, expr: string) => sha256(`${setup ?? ""}\u0000${expr}`)
     /**
      * A known expected value: cached, or a plain literal read in TypeScript (no Python needed) that is light
@@ -132,22 +150,23 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
       const hit = expectedCache.get(key)
       if (hit !== undefined) return hit
       const literal = parsePyLiteral(expr)
-      if (literal === undefined || pyWeight(literal, DIGEST_WEIGHT) > DIGEST_WEIGHT) return undefined
+      if (literal === undefined) return undefined
+      const weight = pyWeight(literal, DIGEST_WEIGHT)
+      if (weight > DIGEST_WEIGHT) return undefined
       const known = { v: literal }
-      expectedCache.set(key, known)
+      remember(key, known, weight)
       return known
     }
     const watchdogFor = (limits: Limits, withExpected: boolean) => limits.totalTimeoutMs * (withExpected ? 2 : 1) + limits.testTimeoutMs + 5_000
 
     const toExecution = (request: RunRequest, reply: WireReply, exprs: ReadonlyArray<string>, started: number): Execution => {
-      if (expectedCache.size > 100_000) expectedCache.clear()
       const evaluated = new Map<string, Expected>()
       exprs.forEach((expr, i) => {
         const e = reply.exp[i]
         const value: Expected = e?.v !== undefined ? { v: e.v } : { e: e?.e ?? "not evaluated", lost: e === undefined || e.lost === true }
         evaluated.set(expr, value)
         // Only values are cached: an evaluation that failed (e.g. timed out on a loaded machine) is retried next time.
-        if ("v" in value) expectedCache.set(expectedKey(request.setup, expr), value)
+        if ("v" in value) remember(expectedKey(request.setup, expr), value)
       })
       const valueOf = (expr: string) => knownExpected(request.setup, expr) ?? evaluated.get(expr)
       const verdicts = request.tests.map((test, i) =>
@@ -171,6 +190,9 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
     const run = Effect.fn("Sandbox.run")(function* (request: RunRequest) {
       yield* Effect.annotateCurrentSpan({ tests: request.tests.length, kind: request.kind, purpose: request.purpose ?? "other" })
       const limits = request.limits ?? Limits.default
+      if (request.testLimitsMs !== undefined && request.testLimitsMs.length !== request.tests.length) {
+        return yield* new SandboxError({ reason: `testLimitsMs has ${request.testLimitsMs.length} entries for ${request.tests.length} tests` })
+      }
       const started = performance.now()
       const exprs = [
         ...new Set(
@@ -190,7 +212,7 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
         entry: request.entryPoint,
         tests: request.tests.map(wireTest),
         exp: exprs,
-        lim: wireLimits(limits),
+        lim: wireLimits(limits, request.testLimitsMs),
         ...(request.stopAtFirstFailure === true ? { ff: true } : {})
       }
       const outcome = yield* pool.exec(job, watchdogFor(limits, exprs.length > 0))

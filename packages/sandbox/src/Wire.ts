@@ -17,6 +17,8 @@ const MAX_NODES = 2_000_000
 
 export interface WireLimits {
   readonly test_s: number
+  /** Per-test deadlines (one per test, seconds); `test_s` applies where absent. */
+  readonly tests_s?: ReadonlyArray<number> | undefined
   readonly total_s: number
   readonly mem: number
   readonly out: number

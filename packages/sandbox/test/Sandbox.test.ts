@@ -115,6 +115,24 @@ describe("sandbox", () => {
         expect(ex.verdicts.map((v) => v.status)).toEqual(["passed", "timeout", "passed"])
       }))
 
+    it.effect("per-test deadlines (testLimitsMs): each test gets its own, not the largest of the run", () =>
+      Effect.gen(function* () {
+        const sandbox = yield* Sandbox
+        // Every call sleeps 0.6 s: within test 0's and test 2's 5 s, beyond test 1's 0.2 s (the run's own limit is 5 s).
+        const ex = yield* sandbox.run({
+          code: "import time\ndef f(x):\n    time.sleep(0.6)\n    return x\n",
+          kind: "function",
+          entryPoint: "f",
+          limits: new Limits({ ...limits, testTimeoutMs: 5_000, totalTimeoutMs: 20_000 }),
+          testLimitsMs: [5_000, 200, 5_000],
+          tests: [1, 2, 3].map((i) => new CallTest({ args: String(i), expected: String(i) }))
+        })
+        expect(ex.verdicts.map((v) => v.status)).toEqual(["passed", "timeout", "passed"])
+        expect(ex.verdicts[1]!.error).toContain("0.2s")
+        const wrong = yield* Effect.flip(sandbox.run({ code: "def f(x):\n    return x\n", kind: "function", entryPoint: "f", testLimitsMs: [1], tests: [] }))
+        expect(wrong.reason).toContain("testLimitsMs has 1 entries for 0 tests")
+      }))
+
     it.effect("runs stdio problems: stdin fed, stdout compared after trimming", () =>
       Effect.gen(function* () {
         const sandbox = yield* Sandbox

@@ -3,7 +3,7 @@ import { InputError } from "@o1coder/domain"
 import * as Evaluate from "@o1coder/eval/Evaluate"
 import { Evaluator } from "@o1coder/eval/Evaluator"
 import { parseKs } from "@o1coder/eval/PassAtK"
-import { isBadLine, matchSamples, parseSamples } from "@o1coder/eval/Samples"
+import { indexSamplesFile, isBadLine, matchSamples } from "@o1coder/eval/Samples"
 import { searchOnVisibleTests } from "@o1coder/eval/SearchAdapter"
 import * as ModelSpecs from "@o1coder/models/ModelSpecs"
 import { SearchConfig } from "@o1coder/search"
@@ -166,7 +166,8 @@ const evaluate = (o: {
       if (file !== undefined) {
         if (Option.isSome(o.policy)) return yield* usageError(`--policy ${o.policy.value} cannot be used with --samples FILE (the samples are the answers)`)
         if (!NodeFs.existsSync(file)) return yield* new InputError({ file, reason: "samples file not found" })
-        const parsed = parseSamples(NodeFs.readFileSync(file, "utf8"))
+        // Indexed, not read whole: each problem's samples are read back when it is scored.
+        const parsed = indexSamplesFile(file)
         const bad = [...parsed.issues, ...matchSamples(parsed.records, problems).issues].filter(isBadLine).sort((a, b) => a.line - b.line)
         if (bad.length > 0 && !o.lenient) {
           for (const issue of bad) yield* Console.error(`${file}: ${issue.message}`)

@@ -477,6 +477,12 @@ def _sweep(templates, keep):
             keep |= t.spares
 
 
+def _test_limit(lim, i):
+    """Test `i`'s wall-clock deadline: its own from `tests_s` (fast scoring: from the reference's time), else `test_s`."""
+    per = lim.get("tests_s")
+    return per[i] if per is not None and 0 <= i < len(per) else lim["test_s"]
+
+
 def _result(status, error, ms=0):
     r = {"s": status, "ms": ms}
     if error is not None:
@@ -508,6 +514,7 @@ class FunctionRun:
         self.last = time.monotonic()
         # Fast scoring: the run ends at the first test that does not run to completion (the rest are not run).
         self.ff = req.get("ff") is True
+        self._soonest = None  # wake_after() per test position, computed on first use
         # The candidate never sees an assert's source, nor anything but its own arguments.
         self.cand_tests = [t if t["k"] == "call" else {"k": "assert"} for t in self.tests]
 
@@ -522,6 +529,20 @@ class FunctionRun:
             if not self.step():
                 break
         return self.compiled
+
+    def test_limit(self):
+        """The wall-clock deadline of the test now running (`tests_s`: one per test, else `test_s` for all)."""
+        return _test_limit(self.job.lim, self.pos)
+
+    def wake_after(self):
+        """The soonest deadline among the tests not run yet (with one `test_s` for all: that one)."""
+        if self._soonest is None:
+            per = self.job.lim.get("tests_s")
+            self._soonest = [self.job.lim["test_s"]] * (self.n + 1)
+            if per is not None and len(per) == self.n:
+                for i in range(self.n - 1, -1, -1):
+                    self._soonest[i] = min(per[i], self._soonest[i + 1] if i + 1 < self.n else per[i])
+        return self._soonest[min(self.pos, self.n)]
 
     def fill(self, start, status, error):
         for j in range(start, self.n):
@@ -585,8 +606,11 @@ class FunctionRun:
             self.fill(self.pos, "timeout", "total time budget exhausted")
             return False
         procs = [p for p in (self.cand, self.judge) if p is not None]
-        over = self.job.wait(procs, min(self.deadline - now, lim["test_s"] - (now - self.last)))
-        due = time.monotonic() - self.last >= lim["test_s"]
+        # Frames are read when the candidate rings (its last test) or when a deadline may have passed: the
+        # server does not know which test runs until it reads them, so it wakes at the soonest deadline of the
+        # tests left, reads, and then holds the test now running to its own deadline.
+        over = self.job.wait(procs, min(self.deadline - now, self.wake_after() - (now - self.last)))
+        due = time.monotonic() - self.last >= self.wake_after()
         for p in procs:
             if p.rang or due or p in over or p.ended():
                 p.rang = False
@@ -608,16 +632,16 @@ class FunctionRun:
                 self.after_assert(i)
         elif c.ended() and c.exited():
             self.lose_candidate(*c.death())
-        elif time.monotonic() - self.last >= lim["test_s"]:
+        elif time.monotonic() - self.last >= self.test_limit():
             if self.judge_at is not None and not self.call_pending:
                 # The test code itself is slow (the candidate's process only waits for calls): the judge goes.
                 i, self.judge_at = self.judge_at, None
                 self.job.discard(j)
                 self.judge = None
-                self.res[i] = _result("timeout", "wall-clock deadline %.3gs" % lim["test_s"])
+                self.res[i] = _result("timeout", "wall-clock deadline %.3gs" % self.test_limit())
                 self.after_assert(i)
             else:
-                self.lose_candidate("timeout", "wall-clock deadline %.3gs" % lim["test_s"])
+                self.lose_candidate("timeout", "wall-clock deadline %.3gs" % self.test_limit())
         return self.pos < self.n
 
     def after_assert(self, i):
@@ -760,9 +784,9 @@ def _stdio_verdict(job, c, i, deadline):
     frames = []
     while not any(f["f"] == "D" for f in frames) and not (c.ended() and c.exited()):
         now = time.monotonic()
-        if now >= deadline or now - last >= lim["test_s"]:
+        if now >= deadline or now - last >= _test_limit(lim, i):
             return _result("timeout", "wall-clock deadline")
-        if job.wait([c], min(deadline - now, lim["test_s"] - (now - last))):
+        if job.wait([c], min(deadline - now, _test_limit(lim, i) - (now - last))):
             return _result("output_limit", "output exceeded %d bytes" % lim["out"])
         if c.rang or c.ended():
             c.rang = False
