@@ -1,21 +1,19 @@
-import type { Problem, Test } from "@o1coder/domain"
-import { hashOf, parseStep } from "@o1coder/domain"
-import type { NotFound } from "@o1coder/domain"
-import type { Completion, LanguageModelService } from "@o1coder/models/LanguageModel"
-import { ModelError, SamplingOptions } from "@o1coder/models/LanguageModel"
-import type { ProcessRewardService } from "@o1coder/reward/ProcessReward"
+import type { SqlError } from "@effect/sql/SqlError"
+import type { NotFound, Problem, Test } from "@o1coder/domain"
+import { hashOf } from "@o1coder/domain"
+import type { LanguageModelService, ModelError } from "@o1coder/models/LanguageModel"
+import type { ProcessRewardError, ProcessRewardService } from "@o1coder/reward/ProcessReward"
 import { Reward } from "@o1coder/reward/Reward"
+import type { Limits, SandboxError } from "@o1coder/sandbox/Sandbox"
 import { Sandbox } from "@o1coder/sandbox/Sandbox"
-import type { Limits } from "@o1coder/sandbox/Sandbox"
 import type { NodeRow, SearchProgress, SearchRecord } from "@o1coder/store/SearchRepo"
 import { SearchRepo } from "@o1coder/store/SearchRepo"
 import { Clock, Effect, Schema } from "effect"
 import { selectAnswer, terminalValue } from "./Answer.ts"
-import { renderPrompt, STOP_STRINGS } from "@o1coder/domain"
-import { derivedSeed, makeRng } from "./Rng.ts"
+import * as Mcts from "./Mcts.ts"
 import { SearchConfig } from "./SearchConfig.ts"
 import type { TreeNode } from "./Tree.ts"
-import { backup, fromRows, isTerminal, makeNode, nodeId, pathSteps, selectLeaf, toRow } from "./Tree.ts"
+import { fromRows, nodeId, solvesSuite, toRow } from "./Tree.ts"
 
 export class SearchError extends Schema.TaggedError<SearchError>()("SearchError", {
   searchId: Schema.String,
@@ -78,7 +76,7 @@ export interface SearchAnswer {
   readonly depth: number
 }
 
-export type StopReason = "rollouts" | "tokens" | "wall" | "early_stop" | "already_completed"
+export type StopReason = Mcts.StopReason
 
 export interface SearchOutcome {
   readonly searchId: string
@@ -133,171 +131,76 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
 
     const fail = (searchId: string) => (e: { readonly message: string }) =>
       Effect.fail(new SearchError({ searchId, reason: e.message, cause: e }))
+    /** The collaborators' failures, each as the search's SearchError keeping it as the cause. */
+    const failures = (searchId: string) =>
+      ({ SqlError: fail(searchId), ModelError: fail(searchId), SandboxError: fail(searchId), ProcessRewardError: fail(searchId) }) as const
 
+    /** Runs the MCTS machine (`Mcts.ts`) from the stored tree, checkpointing into the store, and finishes the search. */
     const drive = (record: SearchRecord, stored: StoredConfig, input: ResumeInput, resumed: boolean) =>
       Effect.gen(function* () {
         const config = stored.search
         const searchId = record.id
         const problem = input.problem
-        const persistEachIteration = input.persist !== "end"
-        const rows = yield* repo.nodes(searchId)
-        const { root, all } = fromRows(rows)
-        let nextSeq = all.reduce((m, n) => Math.max(m, n.seq), -1) + 1
-        const counters = { tokens: record.tokens, modelCalls: record.modelCalls, executions: record.executions }
+        const tree = fromRows(yield* repo.nodes(searchId))
         const startedAt = yield* Clock.currentTimeMillis
         const elapsed = (now: number) => record.elapsedMs + (now - startedAt)
-        const solvedNode = (n: TreeNode) => n.terminal && n.total !== null && n.total > 0 && n.passed === n.total
-        let solved = all.some(solvedNode)
-        let rolloutsDone = record.rolloutsDone
-        let unsaved: Array<TreeNode> = []
-
-        const progress = (now: number): SearchProgress => {
-          const best = selectAnswer(all.map((n) => toRow(searchId, n)))
-          return { rolloutsDone, ...counters, elapsedMs: elapsed(now), bestNodeId: best?.id ?? null }
+        const progress = (s: Mcts.State, now: number): SearchProgress => {
+          const best = selectAnswer(s.all.map((n) => toRow(searchId, n)))
+          return { rolloutsDone: s.rolloutsDone, tokens: s.tokens, modelCalls: s.modelCalls, executions: s.executions, elapsedMs: elapsed(now), bestNodeId: best?.id ?? null }
         }
-
-        const evaluate = (code: string) =>
-          sandbox
-            .run({
-              code,
-              kind: problem.kind,
-              entryPoint: problem.entryPoint,
-              setup: problem.setup,
-              tests: input.suite.tests,
-              limits: input.limits,
-              purpose: "search",
-              context: { searchId, problemId: problem.id, ...(record.runId !== null ? { runId: record.runId } : {}) }
-            })
-            .pipe(
-              Effect.tap(() => Effect.sync(() => void counters.executions++)),
-              Effect.map((execution) => reward.terminal(execution))
-            )
-
-        /** One request with n = k for the children of `node`; terminal children are evaluated at once. */
-        const expand = (node: TreeNode, created: Array<TreeNode>) =>
-          Effect.gen(function* () {
-            const steps = pathSteps(node)
-            const prompt = renderPrompt(problem, steps, { examples: config.examples })
-            const options = new SamplingOptions({
-              n: config.width,
-              stop: [...STOP_STRINGS],
-              temperature: config.temperature,
-              topP: config.topP,
-              topK: config.topK,
-              maxTokens: config.stepMaxTokens,
-              ...(config.sendSeed ? { seed: derivedSeed(config.seed, searchId, node.seq) } : {})
-            })
-            const completions: ReadonlyArray<Completion> = yield* input.policy.complete(prompt, options)
-            counters.modelCalls++
-            counters.tokens +=
-              Math.max(0, ...completions.map((c) => c.promptTokens)) + completions.reduce((s, c) => s + c.completionTokens, 0)
-            const depth = node.depth + 1
-            const parsed = completions.map((c) => parseStep(c.text, depth))
-            const outcomes = yield* Effect.forEach(
-              parsed,
-              (step) => (step.code !== undefined ? Effect.map(evaluate(step.code), (r) => r as typeof r | undefined) : Effect.succeed(undefined)),
-              { concurrency: "unbounded" }
-            )
-            const priors = input.prm
-              ? yield* input.prm.score(parsed.map((step) => ({ problemId: problem.id, statement: problem.statement, steps: [...steps, step] })))
-              : undefined
-            return parsed.map((step, i) => {
-              const outcome = outcomes[i]
-              const terminal = isTerminal(step, depth, config.maxDepth)
-              const seq = nextSeq++
-              const child = makeNode({
-                id: nodeId(searchId, seq),
-                seq,
-                depth,
-                parent: node,
-                action: step.action,
-                body: step.body,
-                code: step.code ?? null,
-                terminal,
-                reward: outcome !== undefined ? outcome.reward : terminal ? 0 : null,
-                passed: outcome?.passed ?? null,
-                total: outcome?.total ?? null,
-                prior: priors?.[i] ?? null
+        const { onProgress, prm } = input
+        const machine: Mcts.Machine<ModelError | SandboxError | ProcessRewardError | SqlError> = {
+          searchId,
+          problem,
+          config,
+          elapsed,
+          complete: (prompt, options) => input.policy.complete(prompt, options),
+          execute: (code) =>
+            sandbox
+              .run({
+                code,
+                kind: problem.kind,
+                entryPoint: problem.entryPoint,
+                setup: problem.setup,
+                tests: input.suite.tests,
+                limits: input.limits,
+                purpose: "search",
+                context: { searchId, problemId: problem.id, ...(record.runId !== null ? { runId: record.runId } : {}) }
               })
-              created.push(child)
-              all.push(child)
-              return child
+              .pipe(Effect.map((execution) => reward.terminal(execution))),
+          score: prm && ((inputs) => prm.score(inputs)),
+          store:
+            input.persist === "end"
+              ? undefined
+              : ({ created, now, state, updated }) =>
+                  repo.checkpoint({ searchId, newNodes: created.map((n) => toRow(searchId, n)), updated: updated.map(nodeUpdate), progress: progress(state, now) }),
+          report:
+            onProgress &&
+            ((s) => {
+              const best = selectAnswer(s.all.map((n) => toRow(searchId, n)))
+              return onProgress({
+                searchId, problemId: problem.id, rolloutsDone: s.rolloutsDone, rollouts: config.rollouts, nodes: s.all.length,
+                bestValue: best ? terminalValue(best) : 0, tokens: s.tokens
+              })
             })
-          })
-
-        const iteration = (i: number) =>
-          Effect.gen(function* () {
-            const rng = makeRng(config.seed, searchId, i)
-            const created: Array<TreeNode> = []
-            let node = selectLeaf(root, config.c, rng, config.selection)
-            // Expansion, then simulation: expand every node reached and follow one random child to a terminal.
-            while (!node.terminal) {
-              const children = yield* expand(node, created).pipe(Effect.catchIf(isContextOverflow, () => Effect.succeed(undefined)))
-              if (children === undefined) {
-                // The prompt no longer fits the model's context: a terminal with reward 0; the search goes on.
-                node.terminal = true
-                node.reward = 0
-                break
-              }
-              if (children.length === 0) break
-              node = children[rng.int(children.length)]!
-            }
-            const touched = backup(node, node.reward ?? 0)
-            rolloutsDone = i + 1
-            if (created.some(solvedNode) || solvedNode(node)) solved = true
-            const now = yield* Clock.currentTimeMillis
-            const fresh = new Set(created)
-            if (persistEachIteration) {
-              yield* repo.checkpoint({
-                searchId,
-                newNodes: created.map((n) => toRow(searchId, n)),
-                updated: touched.filter((n) => !fresh.has(n)).map(nodeUpdate),
-                progress: progress(now)
-              })
-            } else unsaved.push(...created)
-            if (input.onProgress) {
-              const best = selectAnswer(all.map((n) => toRow(searchId, n)))
-              yield* input.onProgress({
-                searchId, problemId: problem.id, rolloutsDone, rollouts: config.rollouts, nodes: all.length,
-                bestValue: best ? terminalValue(best) : 0, tokens: counters.tokens
-              })
-            }
-          }).pipe(Effect.withSpan("search.iteration", { attributes: { searchId, iteration: i } }))
-
-        let stoppedBy: StopReason = "rollouts"
-        while (rolloutsDone < config.rollouts) {
-          if (config.earlyStop && solved) {
-            stoppedBy = "early_stop"
-            break
-          }
-          if (config.tokenBudget > 0 && counters.tokens >= config.tokenBudget) {
-            stoppedBy = "tokens"
-            break
-          }
-          if (config.wallMs > 0 && elapsed(yield* Clock.currentTimeMillis) >= config.wallMs) {
-            stoppedBy = "wall"
-            break
-          }
-          yield* iteration(rolloutsDone).pipe(
-            // The counters stay those of the last checkpoint: the failed iteration is redone on resume.
-            Effect.tapError(() => repo.markFailed(searchId).pipe(Effect.ignore))
-          )
         }
-        if (stoppedBy === "rollouts" && config.earlyStop && solved && rolloutsDone < config.rollouts) stoppedBy = "early_stop"
+        const { state, stoppedBy } = yield* Mcts.run(machine, Mcts.initial(tree, record)).pipe(
+          // The counters stay those of the last checkpoint: the failed rollout is redone on resume.
+          Effect.tapError(() => repo.markFailed(searchId).pipe(Effect.ignore))
+        )
         const now = yield* Clock.currentTimeMillis
-        if (!persistEachIteration) {
-          const fresh = new Set(unsaved)
+        if (machine.store === undefined) {
+          const fresh = new Set(state.unsaved)
           yield* repo.checkpoint({
             searchId,
-            newNodes: unsaved.map((n) => toRow(searchId, n)),
-            updated: all.filter((n) => !fresh.has(n)).map(nodeUpdate),
-            progress: progress(now)
+            newNodes: state.unsaved.map((n) => toRow(searchId, n)),
+            updated: state.all.filter((n) => !fresh.has(n)).map(nodeUpdate),
+            progress: progress(state, now)
           })
-          unsaved = []
         }
-        const final = progress(now)
+        const final = progress(state, now)
         yield* repo.finish(searchId, "completed", final)
-        return outcomeOf(record, all, final, "completed", stoppedBy, solved, resumed)
+        return outcomeOf(record, state.all, final, "completed", stoppedBy, state.solved, resumed)
       })
 
     const outcomeOf = (
@@ -345,8 +248,7 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
         }
         if (record.status === "completed") {
           const { all } = fromRows(yield* repo.nodes(record.id))
-          const solved = all.some((n) => n.terminal && n.total !== null && n.total > 0 && n.passed === n.total)
-          return outcomeOf(record, all, record, "completed", "already_completed", solved, true)
+          return outcomeOf(record, all, record, "completed", "already_completed", all.some(solvesSuite), true)
         }
         if (record.status === "failed") yield* repo.reopen(record.id)
         return yield* drive(record, stored, input, true)
@@ -383,7 +285,7 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
         const record = yield* repo.get(searchId)
         return yield* drive(record, stored, input, false)
       }).pipe(
-        Effect.catchTags({ SqlError: fail(searchId), NotFound: fail(searchId), ModelError: fail(searchId), SandboxError: fail(searchId), ProcessRewardError: fail(searchId) }),
+        Effect.catchTags({ ...failures(searchId), NotFound: fail(searchId) }),
         Effect.withSpan("search.run", { attributes: { searchId, problemId: input.problem.id } })
       )
     }
@@ -392,7 +294,7 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
     const resume = (searchId: string, input: ResumeInput): Effect.Effect<SearchOutcome, SearchError | NotFound> =>
       repo.get(searchId).pipe(
         Effect.flatMap((record) => continueStored(record, input)),
-        Effect.catchTags({ SqlError: fail(searchId), ModelError: fail(searchId), SandboxError: fail(searchId), ProcessRewardError: fail(searchId) }),
+        Effect.catchTags(failures(searchId)),
         Effect.withSpan("search.resume", { attributes: { searchId } })
       )
 
@@ -409,8 +311,6 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
     return { run, resume, runMany, tree, storedConfig } as const
   })
 }) {}
-
-const isContextOverflow = (e: { readonly _tag: string }): boolean => e instanceof ModelError && e.kind === "context_too_long"
 
 /** What a checkpoint rewrites of a node stored before: N, Q and (after a context overflow) terminal, reward. */
 const nodeUpdate = (n: TreeNode) => ({ id: n.id, visits: n.visits, valueSum: n.valueSum, terminal: n.terminal, reward: n.reward })

@@ -110,6 +110,10 @@ export const backup = (leaf: TreeNode, reward: number): Array<TreeNode> => {
   return touched
 }
 
+/** A terminal that passed every test of the (non-empty) suite. */
+export const solvesSuite = (n: Pick<TreeNode, "terminal" | "passed" | "total">): boolean =>
+  n.terminal && n.total !== null && n.total > 0 && n.passed === n.total
+
 /** A step is terminal when it holds code or sits at the depth limit. */
 export const isTerminal = (step: Pick<Step, "code">, depth: number, maxDepth: number): boolean =>
   step.code !== undefined || depth >= maxDepth

@@ -32,6 +32,15 @@ const failingAfter = (policy: LanguageModelService, calls: number): LanguageMode
   }
 }
 
+/** Fails with context_too_long for every prompt of step `depth` or deeper. */
+const overflowingAt = (policy: LanguageModelService, depth: number): LanguageModelService => ({
+  ...policy,
+  complete: (prompt, options) =>
+    Number(prompt.match(/### Step (\d+) \[$/)?.[1] ?? 1) >= depth
+      ? Effect.fail(new ModelError({ kind: "context_too_long", reason: "prompt exceeds the context", modelVersion: policy.modelVersion }))
+      : policy.complete(prompt, options)
+})
+
 const checkShape = (nodes: ReadonlyArray<NodeRow>, config: SearchConfig) => {
   const children = new Map<string, Array<NodeRow>>()
   for (const n of nodes) if (n.parentId !== null) children.set(n.parentId, [...(children.get(n.parentId) ?? []), n])
@@ -159,6 +168,37 @@ for (const backend of TestDatabase.backends) {
             .resume(early.searchId, { problem: p, suite: { id: null, tests: p.visibleTests.slice(1) }, policy: scriptedPolicy() })
             .pipe(Effect.flip)
           expect(wrongSuite.message).toContain("suite differs")
+        })
+      )
+
+      it.effect("makes a node whose prompt outgrows the context a terminal with reward 0, and resumes across it", () =>
+        Effect.gen(function* () {
+          const search = yield* Search
+          const repo = yield* SearchRepo
+          const p = problem(9)
+          yield* (yield* ProblemsRepo).upsert(p)
+          const config = new SearchConfig({ rollouts: 12, maxDepth: 5, width: 3, seed: 6 })
+          const id = "overflow"
+          const whole = yield* search.run({ problem: p, suite: suiteOf(p), policy: overflowingAt(scriptedPolicy(), 3), config, searchId: id })
+          const nodes = yield* repo.nodes(id)
+          checkShape(nodes, config)
+          expect(whole.rolloutsDone).toBe(12)
+          // no prompt for a third step fits: every node of depth 2 reached is a terminal, those without code with reward 0
+          expect(Math.max(...nodes.map((n) => n.depth))).toBe(2)
+          const overflowed = nodes.filter((n) => n.depth === 2 && n.code === null && n.visits > 0)
+          expect(overflowed.length).toBeGreaterThan(0)
+          for (const n of overflowed) expect([n.terminal, n.reward]).toEqual([true, 0])
+          // a node stored before it overflowed is rewritten by a later checkpoint: resume sees it
+          const sql = yield* SqlClient.SqlClient
+          for (const failAt of [1, 2, 3]) {
+            yield* sql`delete from searches where id = ${id}`
+            const error = yield* search
+              .run({ problem: p, suite: suiteOf(p), policy: overflowingAt(failingAfter(scriptedPolicy(), failAt), 3), config, searchId: id })
+              .pipe(Effect.flip)
+            expect(error._tag).toBe("SearchError")
+            yield* search.resume(id, { problem: p, suite: suiteOf(p), policy: overflowingAt(scriptedPolicy(), 3) })
+            expect(yield* repo.nodes(id)).toEqual(nodes)
+          }
         })
       )
 
