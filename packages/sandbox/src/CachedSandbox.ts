@@ -1,6 +1,7 @@
 import { Execution, hashOf, sha256, Test } from "@o1coder/domain"
-import { ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
+import { type CachedExecution, type ExecutionLogEntry, ExecutionsRepo } from "@o1coder/store/ExecutionsRepo"
 import { Deferred, Effect, Layer, Option, Schema } from "effect"
+import * as Batcher from "./Batcher.ts"
 import { Limits, type RunRequest, Sandbox, SandboxError } from "./Sandbox.ts"
 
 /**
@@ -16,7 +17,21 @@ const encodeTests = Schema.encodeSync(Schema.Array(Test))
 const encodeLimits = Schema.encodeSync(Limits)
 
 /** The suite part of the key: everything but the code that decides the verdicts. */
-export const suiteHash = (request: RunRequest): string =>
+export const suiteHash = (request: RunRequest): string => {
+  // Completions scored against one suite share its tests array: its hash is computed once per form.
+  const form = `${request.kind}\u0000${request.entryPoint ?? ""}\u0000${request.atol ?? ""}\u0000${request.stopAtFirstFailure === true}\u0000${request.captureStdout === true}\u0000${request.setup ?? ""}`
+  const known = suiteHashes.get(request.tests)
+  const hit = known?.get(form)
+  if (hit !== undefined) return hit
+  const hash = computeSuiteHash(request)
+  if (known !== undefined) known.set(form, hash)
+  else suiteHashes.set(request.tests, new Map([[form, hash]]))
+  return hash
+}
+
+const suiteHashes = new WeakMap<ReadonlyArray<Test>, Map<string, string>>()
+
+const computeSuiteHash = (request: RunRequest): string =>
   hashOf({
     kind: request.kind,
     entryPoint: request.entryPoint ?? null,
@@ -38,11 +53,29 @@ export const executionKey = (request: RunRequest): { readonly key: string; reado
   return { key: hashOf({ code: codeHash, suite, limits, ...perTest }), codeHash, suiteHash: suite }
 }
 
+/** Most rows in one lookup or one group commit (8 columns a row: far below Postgres' 65,535 parameters). */
+const GROUP_MAX = 512
+
 const storeError = (e: unknown) => new SandboxError({ reason: `execution cache: ${e instanceof Error ? e.message : String(e)}` })
 
 export const make = Effect.gen(function* () {
   const inner = yield* Sandbox
   const repo = yield* ExecutionsRepo
+  // The lookups and the writes of concurrent runs are grouped: one select for every key waiting, one
+  // transaction for every result and log row waiting (a group commit; each run still returns only
+  // after its own rows are committed). A round trip to Postgres per lookup and four per write (begin,
+  // two inserts, commit) cost more than the run itself on a loaded machine.
+  const lookups = yield* Batcher.make({
+    max: GROUP_MAX,
+    many: (keys: ReadonlyArray<string>) => Effect.map(repo.getMany([...new Set(keys)]), (found) => keys.map((k) => Option.fromNullable(found.get(k)))),
+    one: (key: string) => repo.get(key)
+  })
+  type Write = { readonly entry: CachedExecution | undefined; readonly log: ExecutionLogEntry }
+  const writes = yield* Batcher.make({
+    max: GROUP_MAX,
+    many: (items: ReadonlyArray<Write>) => Effect.as(repo.recordMany(items), items.map(() => undefined)),
+    one: (item: Write) => repo.record(item.entry, item.log)
+  })
   // Identical requests in flight at once (siblings with the same code, concurrent searches) share
   // one execution: the first claims the key, the others wait for its result.
   const inFlight = new Map<string, Deferred.Deferred<Execution, SandboxError>>()
@@ -73,19 +106,19 @@ export const make = Effect.gen(function* () {
       const { deferred, owner } = yield* claim(key)
       if (!owner) {
         const shared = yield* Deferred.await(deferred)
-        yield* Effect.mapError(repo.log(logEntry(true)), storeError)
+        yield* Effect.mapError(writes.submit({ entry: undefined, log: logEntry(true) }), storeError)
         return shared
       }
       return yield* Effect.gen(function* () {
-        const cached = yield* Effect.mapError(repo.get(key), storeError)
+        const cached = yield* Effect.mapError(lookups.submit(key), storeError)
         if (Option.isSome(cached)) {
-          yield* Effect.mapError(repo.log(logEntry(true)), storeError)
+          yield* Effect.mapError(writes.submit({ entry: undefined, log: logEntry(true) }), storeError)
           return cached.value
         }
         const execution = yield* inner.run(request)
         // The result and its log row in one transaction: a kill between them cannot lose the row.
         const cacheable = !execution.verdicts.some((v) => v.status === "killed")
-        yield* Effect.mapError(repo.record(cacheable ? { key, codeHash, suiteHash, execution } : undefined, logEntry(false)), storeError)
+        yield* Effect.mapError(writes.submit({ entry: cacheable ? { key, codeHash, suiteHash, execution } : undefined, log: logEntry(false) }), storeError)
         return execution
       }).pipe(
         Effect.onExit((exit) =>
@@ -101,4 +134,4 @@ export const make = Effect.gen(function* () {
 })
 
 /** Wraps the Sandbox it is given (provide the real one underneath) with the store's execution cache. */
-export const layer: Layer.Layer<Sandbox, never, Sandbox | ExecutionsRepo> = Layer.effect(Sandbox, make)
+export const layer: Layer.Layer<Sandbox, never, Sandbox | ExecutionsRepo> = Layer.scoped(Sandbox, make)

@@ -82,8 +82,11 @@ export const make = (options: {
         })
       )
 
+    // Only as many jobs as there are places wait in the STM choice: every release wakes each fiber that
+    // retries there, so a batch of hundreds queued on it cost O(n²) transactions. The rest wait here (FIFO).
+    const places = yield* Effect.makeSemaphore(size * depth)
     const attempt = (job: WireJob, watchdogMs: number): Effect.Effect<Outcome, SandboxError> =>
-      Effect.acquireUseRelease(
+      places.withPermits(1)(Effect.acquireUseRelease(
         STM.commit(pick),
         (i) =>
           Effect.flatMap(ensure(i), (w) => w.request(job, watchdogMs)).pipe(
@@ -91,7 +94,7 @@ export const make = (options: {
             Effect.catchTag("WorkerLost", (e: WorkerLost) => Effect.succeed<Outcome>({ _tag: "lost", reason: e.reason, watchdog: e.watchdog, signalled: e.signalled }))
           ),
         release
-      )
+      ))
 
     // A worker killed by SIGINT/SIGTERM from outside: Ctrl-C reached the process group, and this
     // process is interrupted a moment later; retrying at once would pay the execution twice.

@@ -52,6 +52,28 @@ const firstExecution = (rows: ReadonlyArray<{ readonly result: unknown }>): Effe
 
 const encodeExecution = Schema.encodeSync(Execution)
 
+const executionRow = (entry: CachedExecution) => ({
+  key: entry.key,
+  code_hash: entry.codeHash,
+  suite_hash: entry.suiteHash,
+  compiled: entry.execution.compiled,
+  passed: entry.execution.passed,
+  total: entry.execution.total,
+  result: JSON.stringify(encodeExecution(entry.execution)),
+  ms: entry.execution.ms
+})
+
+const logRow = (entry: ExecutionLogEntry) => ({
+  execution_key: entry.key,
+  purpose: entry.purpose,
+  cached: entry.cached,
+  run_id: entry.runId ?? null,
+  search_id: entry.searchId ?? null,
+  problem_id: entry.problemId ?? null,
+  rl_run: entry.rlRun ?? null,
+  rl_step: entry.rlStep ?? null
+})
+
 /**
  * The execution cache (`executions`, key = hash(code, suite, limits)) and the log of every
  * execution request, cached or not, with its purpose (`execution_log`): evaluation uses the log to
@@ -70,34 +92,46 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
 
     /** Stores an execution; the first one stored under a key wins. */
     const put = (entry: CachedExecution): Effect.Effect<void, SqlError> =>
-      sql`insert into executions ${sql.insert({
-        key: entry.key,
-        code_hash: entry.codeHash,
-        suite_hash: entry.suiteHash,
-        compiled: entry.execution.compiled,
-        passed: entry.execution.passed,
-        total: entry.execution.total,
-        result: JSON.stringify(encodeExecution(entry.execution)),
-        ms: entry.execution.ms
-      })} on conflict (key) do nothing`.pipe(Effect.asVoid, Effect.withSpan("ExecutionsRepo.put"))
+      sql`insert into executions ${sql.insert(executionRow(entry))} on conflict (key) do nothing`.pipe(Effect.asVoid, Effect.withSpan("ExecutionsRepo.put"))
 
     const log = (entry: ExecutionLogEntry): Effect.Effect<void, SqlError> =>
-      sql`insert into execution_log ${sql.insert({
-        execution_key: entry.key,
-        purpose: entry.purpose,
-        cached: entry.cached,
-        run_id: entry.runId ?? null,
-        search_id: entry.searchId ?? null,
-        problem_id: entry.problemId ?? null,
-        rl_run: entry.rlRun ?? null,
-        rl_step: entry.rlStep ?? null
-      })}`.pipe(Effect.asVoid, Effect.withSpan("ExecutionsRepo.log"))
+      sql`insert into execution_log ${sql.insert(logRow(entry))}`.pipe(Effect.asVoid, Effect.withSpan("ExecutionsRepo.log"))
 
     /** An executed request: its result (when it may be cached) and its log row, both or neither. */
     const record = (entry: CachedExecution | undefined, logEntry: ExecutionLogEntry): Effect.Effect<void, SqlError> =>
       (entry === undefined ? log(logEntry) : sql.withTransaction(Effect.zipRight(put(entry), log(logEntry)))).pipe(
         Effect.withSpan("ExecutionsRepo.record")
       )
+
+    /** The cached executions of these keys, in one query (keys absent or no longer decoding are missing). */
+    const getMany = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, Execution>, SqlError> =>
+      keys.length === 0
+        ? Effect.succeed(new Map())
+        : sql<{ key: string; result: unknown }>`select key, result from executions where ${sql.in("key", keys)}`.pipe(
+            Effect.flatMap((rows) =>
+              Effect.forEach(rows, (row) => Effect.map(firstExecution([row]), (e) => [row.key, e] as const))
+            ),
+            Effect.map((found) => new Map(found.flatMap(([key, e]) => (Option.isSome(e) ? [[key, e.value] as const] : [])))),
+            Effect.withSpan("ExecutionsRepo.getMany", { attributes: { keys: keys.length } })
+          )
+
+    /**
+     * Many executed requests (a group commit): every result that may be cached and every log row in one
+     * statement (a writable CTE: one round trip, atomic without a transaction of its own), all or none.
+     */
+    const recordMany = (
+      items: ReadonlyArray<{ readonly entry: CachedExecution | undefined; readonly log: ExecutionLogEntry }>
+    ): Effect.Effect<void, SqlError> => {
+      const entries = items.flatMap((i) => (i.entry !== undefined ? [i.entry] : []))
+      const logs = sql`insert into execution_log ${sql.insert(items.map((i) => logRow(i.log)))}`
+      return (
+        items.length === 0
+          ? Effect.void
+          : entries.length === 0
+            ? logs
+            : sql`with stored as (insert into executions ${sql.insert(entries.map(executionRow))} on conflict (key) do nothing) ${logs}`
+      ).pipe(Effect.asVoid, Effect.withSpan("ExecutionsRepo.recordMany", { attributes: { rows: items.length } }))
+    }
 
     const where = (f: LogFilter) =>
       sql.and([
@@ -128,6 +162,6 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
         Effect.flatMap(firstExecution)
       )
 
-    return { get, put, log, record, countLog, size, ofSearchCode } as const
+    return { get, getMany, put, log, record, recordMany, countLog, size, ofSearchCode } as const
   })
 }) {}
