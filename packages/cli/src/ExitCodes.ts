@@ -14,8 +14,18 @@ export const ExitCode = {
   interrupted: 130
 } as const
 
+let stoppedCleanly = false
+
+/**
+ * A service (`o1coder serve`) stopped by a signal after it finished everything in flight: that is how
+ * a service ends normally (systemd, Kubernetes), so the interruption exits 0, not 130.
+ */
+export const markStoppedCleanly = (): void => {
+  stoppedCleanly = true
+}
+
 /** The process exit code for the program's exit; `reported` is the code set while reporting an error. */
 export const exitCodeOf = (exit: Exit.Exit<unknown, unknown>, reported: number | undefined): number => {
-  if (Exit.isFailure(exit)) return Cause.isInterruptedOnly(exit.cause) ? ExitCode.interrupted : reported || ExitCode.failed
+  if (Exit.isFailure(exit)) return Cause.isInterruptedOnly(exit.cause) ? (stoppedCleanly ? ExitCode.ok : ExitCode.interrupted) : reported || ExitCode.failed
   return reported ?? ExitCode.ok
 }

@@ -1,4 +1,4 @@
-import { sharedDataFile, type Problem } from "@o1coder/domain"
+import { REPO_ROOT, sharedDataFile, type Problem } from "@o1coder/domain"
 import * as CodeMutator from "@o1coder/models/CodeMutator"
 import { readProblems } from "@o1coder/problems/Import"
 import { Reward } from "@o1coder/reward"
@@ -9,7 +9,8 @@ import { SuitesRepo } from "@o1coder/store/SuitesRepo"
 import { TestDatabase } from "@o1coder/store"
 import { TestGen } from "@o1coder/tcg"
 import { Effect, Layer } from "effect"
-import { spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
+import * as NodePath from "node:path"
 
 export const mbpp = sharedDataFile("mbpp/mbpp.jsonl")
 
@@ -67,3 +68,34 @@ export const python = (script: string, input: string, env: Record<string, string
       })
   )
 
+
+const CLI = NodePath.join(REPO_ROOT, "packages/cli/bin/o1coder.mjs")
+
+export interface Started {
+  readonly child: ChildProcess
+  readonly url: string
+}
+
+/** `o1coder serve --port 0 ARGS` as its own process on the store at `databaseUrl`, once it listens. */
+export const startServer = (databaseUrl: string, args: ReadonlyArray<string>) =>
+  Effect.promise(
+    () =>
+      new Promise<Started>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
+          env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: "1" },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let out = ""
+        let err = ""
+        child.stdout!.on("data", (d) => {
+          out += d
+          const m = out.match(/o1coder serve: (http:\/\/\S+)/)
+          if (m !== null) resolve({ child, url: m[1]! })
+        })
+        child.stderr!.on("data", (d) => (err = (err + d).slice(-4000)))
+        child.on("exit", (code) => reject(new Error(`o1coder serve exited (${code}) before listening: ${err}`)))
+      })
+  )
+
+export const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.on("exit", () => resolve())))

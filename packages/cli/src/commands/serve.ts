@@ -2,7 +2,8 @@ import { Command, Options } from "@effect/cli"
 import { HttpServer } from "@effect/platform"
 import { Server, Settings } from "@o1coder/serve"
 import { Database } from "@o1coder/store"
-import { ConfigProvider, Console, Context, Effect, Layer, Option } from "effect"
+import { Cause, ConfigProvider, Console, Context, Effect, Exit, Layer, Option } from "effect"
+import { markStoppedCleanly } from "../ExitCodes.ts"
 import { provide } from "../Layers.ts"
 
 const host = Options.text("host").pipe(
@@ -47,10 +48,17 @@ export const serve = Command.make("serve", { host, port, workers, tokenFile, que
       const url = Server.urlOf(Context.get(context, HttpServer.HttpServer).address)
       yield* Console.log(`o1coder serve: ${url} (POST /v1/reward, /run_code, /get_reward; GET /ready, /metrics)`)
       yield* Console.log(
-        `store: ${Database.describeTarget(target)}; ${Option.isSome(settings.token) ? "bearer token required" : "no token (loopback)"}; Ctrl-C drains and stops it.`
+        `store: ${Database.describeTarget(target)}; ${Option.isSome(settings.token) ? "bearer token required" : "no token (loopback)"}; Ctrl-C or SIGTERM drains and stops it (exit 0).`
       )
       return yield* Effect.never
-    }).pipe(Effect.scoped, provide("serve"), withWorkers(o.workers))
+    }).pipe(
+      Effect.scoped,
+      provide("serve"),
+      withWorkers(o.workers),
+      // SIGTERM/Ctrl-C: the scope closed above has answered every request in flight and closed the
+      // sandbox and the store; a service stopped that way exits 0.
+      Effect.onExit((exit) => (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? Effect.sync(markStoppedCleanly) : Effect.void))
+    )
   })
 ).pipe(
   Command.withDescription(
