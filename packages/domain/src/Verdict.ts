@@ -22,6 +22,8 @@ export class Verdict extends Schema.Class<Verdict>("Verdict")({
   error: Schema.optional(Schema.String),
   /** The program's whole stdout, for stdio tests run with `captureStdout` (the SandboxFusion endpoint). */
   stdout: Schema.optional(Schema.String),
+  /** Files the run left in its working directory (relative path: base64), for runs with `fetchFiles`. */
+  files: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
   ms: Schema.Number
 }) {}
 

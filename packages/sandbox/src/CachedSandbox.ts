@@ -20,6 +20,8 @@ const encodeLimits = Schema.encodeSync(Limits)
 export const suiteHash = (request: RunRequest): string => {
   // Completions scored against one suite share its tests array: its hash is computed once per form.
   const form = `${request.kind}\u0000${request.entryPoint ?? ""}\u0000${request.atol ?? ""}\u0000${request.stopAtFirstFailure === true}\u0000${request.captureStdout === true}\u0000${request.setup ?? ""}`
+  // Runs with files are hashed each time (their files are not part of the form).
+  if (request.files !== undefined || request.fetchFiles !== undefined) return computeSuiteHash(request)
   const known = suiteHashes.get(request.tests)
   const hit = known?.get(form)
   if (hit !== undefined) return hit
@@ -41,7 +43,10 @@ const computeSuiteHash = (request: RunRequest): string =>
     // A fast-scoring run has `not_run` verdicts where a full run has real ones: never the same entry.
     ...(request.stopAtFirstFailure === true ? { fast: true } : {}),
     // Only when set, so that keys of earlier executions stay what they were.
-    ...(request.captureStdout === true ? { captureStdout: true } : {})
+    // "always": stdout is kept also when the program raised or timed out (earlier entries kept it only on success).
+    ...(request.captureStdout === true ? { captureStdout: "always" } : {}),
+    ...(request.files !== undefined && Object.keys(request.files).length > 0 ? { files: request.files } : {}),
+    ...(request.fetchFiles !== undefined && request.fetchFiles.length > 0 ? { fetchFiles: request.fetchFiles } : {})
   })
 
 export const executionKey = (request: RunRequest): { readonly key: string; readonly codeHash: string; readonly suiteHash: string } => {

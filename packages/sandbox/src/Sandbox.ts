@@ -55,6 +55,13 @@ export interface RunRequest {
     | undefined
   /** Stdio tests: keep the program's whole stdout (up to the output limit) on each verdict, as `stdout`. */
   readonly captureStdout?: boolean | undefined
+  /**
+   * Stdio runs: files written into the program's working directory before it starts (relative path:
+   * base64 contents), and files read back from it after it ends (on each verdict, as `files`).
+   * At most 16 MiB each way.
+   */
+  readonly files?: Readonly<Record<string, string>> | undefined
+  readonly fetchFiles?: ReadonlyArray<string> | undefined
 }
 
 /** Result of calling a function on one argument list (used to label generated inputs). */

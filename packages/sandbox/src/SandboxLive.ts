@@ -174,9 +174,12 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
           ? verdictFor(test, reply.res[i], test.expectedDigest !== undefined ? { v: test.expectedDigest } : valueOf(test.expected), request.atol, test.evalplus?.alt !== undefined ? valueOf(test.evalplus.alt) : undefined)
           : verdictFor(test, reply.res[i], undefined, request.atol)
       ).map((v, i) => {
-        // The SandboxFusion endpoint answers the program's own stdout, not a comparison.
+        // The SandboxFusion endpoint answers the program's own stdout (also when it raised), not a comparison.
         const r = reply.res[i]
-        return request.captureStdout === true && request.tests[i]!._tag === "stdio" && r?.s === "ok" ? new Verdict({ ...v, stdout: r.o ?? "" }) : v
+        if (request.tests[i]!._tag !== "stdio" || r === undefined) return v
+        const stdout = request.captureStdout === true && (r.s === "ok" || r.o !== undefined) ? { stdout: r.o ?? "" } : {}
+        const files = request.fetchFiles !== undefined && r.f !== undefined ? { files: r.f } : {}
+        return "stdout" in stdout || "files" in files ? new Verdict({ ...v, ...stdout, ...files }) : v
       })
       return new Execution({
         compiled: reply.compiled,
@@ -213,7 +216,10 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<Sandbox["Type"
         tests: request.tests.map(wireTest),
         exp: exprs,
         lim: wireLimits(limits, request.testLimitsMs),
-        ...(request.stopAtFirstFailure === true ? { ff: true } : {})
+        ...(request.stopAtFirstFailure === true ? { ff: true } : {}),
+        ...(request.captureStdout === true ? { keep: true } : {}),
+        ...(request.files !== undefined && Object.keys(request.files).length > 0 ? { files: request.files } : {}),
+        ...(request.fetchFiles !== undefined && request.fetchFiles.length > 0 ? { fetch: request.fetchFiles } : {})
       }
       const outcome = yield* pool.exec(job, watchdogFor(limits, exprs.length > 0))
       if (outcome._tag === "lost") return lostVerdicts(request.tests.length, outcome)

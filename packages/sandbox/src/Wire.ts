@@ -41,6 +41,11 @@ export interface WireJob {
   readonly lim: WireLimits
   /** Fast scoring: stop at the first test that does not run to completion (the rest are `not_run`). */
   readonly ff?: boolean | undefined
+  /** Stdio: keep what the program printed also when it raised or timed out (`captureStdout`). */
+  readonly keep?: boolean | undefined
+  /** Stdio: files written into the working directory first (path: base64), and the paths read back after. */
+  readonly files?: Readonly<Record<string, string>> | undefined
+  readonly fetch?: ReadonlyArray<string> | undefined
 }
 
 const INT = /^-?(0|[1-9][0-9]*)$/
@@ -120,7 +125,8 @@ export const ResultEntry = Schema.Struct({
   ms: Schema.Number,
   v: Schema.optional(WireValue),
   e: Schema.optional(Schema.String),
-  o: Schema.optional(Schema.String)
+  o: Schema.optional(Schema.String),
+  f: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
 })
 export type ResultEntry = typeof ResultEntry.Type
 

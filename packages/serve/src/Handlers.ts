@@ -77,6 +77,8 @@ const RewardLive = HttpApiBuilder.group(ServeApi, "reward", (handlers) =>
               tests: [RunCode.programTest(payload)],
               limits,
               captureStdout: true,
+              files: RunCode.filesOf(payload),
+              fetchFiles: payload.fetch_files ?? undefined,
               purpose: "rl",
               context: { rlRun: tags.run, rlStep: tags.step }
             })

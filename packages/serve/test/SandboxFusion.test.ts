@@ -107,5 +107,38 @@ describe("SandboxFusion /run_code", () => {
           expect(unknown.status).toBe(404)
         })
       ), 300_000)
+
+    it.effect("files in and fetch_files out (base64, bounded, no link followed), stdout kept when the program fails", () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const url = yield* Server.start({ ...Settings.defaults, port: 0, limits: generous })
+          const b64 = (s: string) => Buffer.from(s).toString("base64")
+          const run = (body: Record<string, unknown>) => post(`${url}/run_code`, { language: "python", stdin: "", run_timeout: 5, ...body })
+
+          const files = yield* run({
+            code: "import os\ntext = open('data/in.txt').read()\nopen('out.txt', 'w').write(text.upper())\nos.symlink('/etc/passwd', 'leak.txt')\nos.mkfifo('pipe')\nprint('done', len(os.listdir('.')))",
+            files: { "data/in.txt": b64("hello\n"), "empty.txt": null },
+            fetch_files: ["out.txt", "data/in.txt", "missing.txt", "leak.txt", "pipe", "empty.txt"]
+          })
+          expect(files.status).toBe(200)
+          expect(files.json.status).toBe("Success")
+          expect(files.json.run_result.stdout).toBe("done 5\n")
+          // Missing files, links and anything not a regular file are left out.
+          expect(files.json.files).toEqual({ "out.txt": b64("HELLO\n"), "data/in.txt": b64("hello\n"), "empty.txt": "" })
+
+          const outside = yield* run({ code: "print(1)", files: { "../x": b64("x") } })
+          expect(outside.json).toMatchObject({ status: "SandboxError", run_result: null })
+          expect(outside.json.message).toContain("not a relative path")
+          const notBase64 = yield* run({ code: "print(1)", files: { "a.txt": "%%%" } })
+          expect(notBase64.json.message).toContain("not base64")
+
+          // What it printed before it raised, or before its deadline, is its stdout.
+          const raised = yield* run({ code: "print('partial')\nraise ValueError('boom')" })
+          expect(raised.json).toMatchObject({ status: "Failed", run_result: { status: "Finished", return_code: 1, stdout: "partial\n" } })
+          expect(raised.json.run_result.stderr).toContain("ValueError")
+          const slow = yield* run({ code: "print('before', flush=True)\nwhile True:\n    pass", run_timeout: 1 })
+          expect(slow.json).toMatchObject({ status: "Failed", run_result: { status: "TimeLimitExceeded", stdout: "before\n" } })
+        })
+      ))
   })
 })

@@ -4,7 +4,7 @@
 # expected-value evaluation and judge is a child of a clean template forked before the first job was read
 # (template.py), and what those children write is validated here frame by frame before anything is
 # believed. See packages/sandbox/README.md for the threat model.
-import gc, json, os, select, signal, socket, struct, sys, time
+import base64, gc, json, os, select, signal, socket, stat, struct, sys, time
 from . import runner, template, values
 
 _CFG = json.loads(sys.argv[1])
@@ -130,13 +130,15 @@ class Template:
 class Proc:
     """The server's side of one child: its pipes, its frames (validated by `on_frame`), its exit."""
 
-    def __init__(self, tpl, job, role, stdin=b""):
+    def __init__(self, tpl, job, role, stdin=b"", files=None):
         _seq[0] += 1
         self.scratch = _SCRATCH + "/c" + str(_seq[0])
         os.mkdir(self.scratch, 0o700)
         uid = None if _UID_BASE is None else (_UID_BASE if role == "judge" else _UID_BASE + 1 + _seq[0] % 65000)
         if uid is not None:
             os.chown(self.scratch, uid, uid)
+        if files:
+            _put_files(self.scratch, files, uid)
         self.tpl = tpl
         self.role = role
         self.pid, fds = tpl.take()
@@ -344,6 +346,80 @@ class Proc:
         return "runtime_error", "process exited with status %d before reporting" % code
 
 
+FILES_MAX = 16 << 20  # bytes of files in, and of files fetched back, per run
+
+
+def _parts(name):
+    """A relative path's components; Bad for an absolute path, `..`, or an empty name."""
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or name.startswith("/") or any(p == ".." or "\0" in p for p in parts):
+        raise Bad("file name %r is not a relative path inside the working directory" % name[:200])
+    return parts
+
+
+def _put_files(scratch, files, uid):
+    """The request's files (name: base64) written into the child's working directory, owned by its uid."""
+    total = 0
+    for name, b64 in files.items():
+        parts = _parts(name)
+        data = base64.b64decode(b64, validate=True)
+        total += len(data)
+        if total > FILES_MAX:
+            raise Bad("files larger than %d bytes in all" % FILES_MAX)
+        d = scratch
+        for p in parts[:-1]:
+            d = os.path.join(d, p)
+            if not os.path.isdir(d):
+                os.mkdir(d, 0o700)
+                if uid is not None:
+                    os.chown(d, uid, uid)
+        path = os.path.join(d, parts[-1])
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, data) if len(data) < (1 << 20) else [os.write(fd, data[i:i + (1 << 20)]) for i in range(0, len(data), 1 << 20)]
+            if uid is not None:
+                os.fchown(fd, uid, uid)
+        finally:
+            os.close(fd)
+
+
+def _fetch_files(scratch, names):
+    """Regular files the run left in its working directory (base64), read without following a link the
+    candidate made (each component opened with O_NOFOLLOW under the last); missing ones are left out."""
+    out, total = {}, 0
+    for name in names:
+        try:
+            parts = _parts(name)
+        except Bad:
+            continue
+        fds = []
+        try:
+            fds.append(os.open(scratch, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW))
+            for p in parts[:-1]:
+                fds.append(os.open(p, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fds[-1]))
+            fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fds[-1])
+            fds.append(fd)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            chunks, n = [], 0
+            while n <= FILES_MAX - total:
+                b = os.read(fd, 1 << 20)
+                if not b:
+                    break
+                chunks.append(b)
+                n += len(b)
+            if n > FILES_MAX - total:
+                continue  # past the bound: left out, like a missing file
+            total += n
+            out[name] = base64.b64encode(b"".join(chunks)).decode("ascii")
+        except OSError:
+            continue
+        finally:
+            for fd in fds:
+                os.close(fd)
+    return out
+
+
 def _rmtree(path):
     try:
         for root, dirs, files in os.walk(path, topdown=False):
@@ -375,8 +451,8 @@ class Job:
         self.procs = []
         self.budget = [JOB_BYTES_MAX]
 
-    def spawn(self, tpl_name, child_job, role, stdin=b""):
-        p = Proc(self.templates[tpl_name], dict(child_job, lim=self.lim), role, stdin)
+    def spawn(self, tpl_name, child_job, role, stdin=b"", files=None):
+        p = Proc(self.templates[tpl_name], dict(child_job, lim=self.lim), role, stdin, files)
         self.procs.append(p)
         return p
 
@@ -764,12 +840,20 @@ def _run_stdio(job, res):
         if time.monotonic() >= deadline:
             res[i] = _result("timeout", "total time budget exhausted")
             continue
-        c = job.spawn(job.req.get("tpl", "cand"), {"mode": "stdio", "code": job.req["code"], "start": i},
-                      "cand", t["i"].encode("utf-8", "surrogateescape"))
+        try:
+            c = job.spawn(job.req.get("tpl", "cand"), {"mode": "stdio", "code": job.req["code"], "start": i},
+                          "cand", t["i"].encode("utf-8", "surrogateescape"), job.req.get("files"))
+        except (Bad, ValueError, OSError) as e:
+            # Files that cannot be written (a bad name, bad base64, too large): the request's fault, every test.
+            for j in range(len(res)):
+                res[j] = _result("runtime_error", "files: %s" % e)
+            return True
         try:
             res[i] = _stdio_verdict(job, c, i, deadline)
         except Bad as e:
             res[i] = _result("killed", "forged or malformed result frame: %s" % e)
+        if job.req.get("fetch"):
+            res[i]["f"] = _fetch_files(c.scratch, job.req["fetch"])
         job.discard(c)
         if res[i]["s"] == "compile_error":
             for j in range(len(res)):
@@ -785,7 +869,11 @@ def _stdio_verdict(job, c, i, deadline):
     while not any(f["f"] == "D" for f in frames) and not (c.ended() and c.exited()):
         now = time.monotonic()
         if now >= deadline or now - last >= _test_limit(lim, i):
-            return _result("timeout", "wall-clock deadline")
+            c.kill()
+            r = _result("timeout", "wall-clock deadline")
+            if job.req.get("keep") and not c.drain(lim["out"]):
+                r["o"] = b"".join(c.out).decode("utf-8", "replace")
+            return r
         if job.wait([c], min(deadline - now, _test_limit(lim, i) - (now - last))):
             return _result("output_limit", "output exceeded %d bytes" % lim["out"])
         if c.rang or c.ended():
@@ -807,8 +895,9 @@ def _stdio_verdict(job, c, i, deadline):
         elif kind != "D" or r is None:
             raise Bad("unexpected %r frame" % kind[:20])
     if r is None:
-        return _result(*c.death())
-    if r["s"] == "ok":
+        r = _result(*c.death())
+    # What it printed, also when it failed (SandboxFusion answers the stdout of a program that raised).
+    if r["s"] == "ok" or (job.req.get("keep") and r["s"] in ("runtime_error", "timeout", "memory_exceeded")):
         r["o"] = b"".join(c.out).decode("utf-8", "replace")
     return r
 
