@@ -1,6 +1,8 @@
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
 import { canonicalJson, hashOf, Node } from "@o1coder/domain"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema, Struct } from "effect"
+import { orDieOnBadRows, selectList } from "./Rows.ts"
 
 /**
  * The `datasets` table (exported training files) and the read-only tree queries the exporters
@@ -46,7 +48,7 @@ export class SearchRef extends Schema.Class<SearchRef>("SearchRef")({
 }) {}
 
 /** A stored tree node as exporters read it: the domain Node's columns but the search id and prior. */
-export const TreeNodeRow = Schema.Struct(Node.fields).pipe(Schema.omit("searchId", "prior"))
+export const TreeNodeRow = Schema.Struct(Struct.omit(Node.fields, "searchId", "prior"))
 export type TreeNodeRow = typeof TreeNodeRow.Type
 
 /** The visible material of a problem (no reference solution, no held-out tests). */
@@ -75,19 +77,13 @@ export interface SearchFilter {
   readonly includeIncomplete?: boolean | undefined
 }
 
-const fromJson = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v)
+const DATASET_COLUMNS = selectList(DatasetRow.fields, { expressions: { rows: "rows::int" } })
+const TREE_NODE_COLUMNS = selectList(TreeNodeRow.fields)
+const VISIBLE_PROBLEM_COLUMNS = selectList(VisibleProblem.fields)
 
 export class DatasetsRepo extends Effect.Service<DatasetsRepo>()("o1coder/DatasetsRepo", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const decodeDataset = Schema.decodeUnknown(DatasetRow)
-    const decodeRef = Schema.decodeUnknown(Schema.Array(SearchRef))
-    const decodeNodes = Schema.decodeUnknown(Schema.Array(TreeNodeRow))
-    const decodeProblem = Schema.decodeUnknown(VisibleProblem)
-    const decodeCases = Schema.decodeUnknown(Schema.Array(SuiteCaseRow))
-
-    const datasetColumns = sql`id, kind, format, path, sha256, rows::int as rows, run_id as "runId", round, filters, created_at as "createdAt"`
-    const toDataset = (r: any) => decodeDataset({ ...r, filters: fromJson(r.filters), createdAt: new Date(r.createdAt) }).pipe(Effect.orDie)
 
     /** Records an export; the same content and selection again updates the path (idempotent). */
     const record = (d: NewDataset) =>
@@ -100,74 +96,82 @@ export class DatasetsRepo extends Effect.Service<DatasetsRepo>()("o1coder/Datase
         return id
       }).pipe(Effect.withSpan("DatasetsRepo.record"))
 
-    const get = (id: string) =>
-      Effect.flatMap(sql`select ${datasetColumns} from datasets where id = ${id}`, (rows) =>
-        rows.length === 0 ? Effect.succeed(undefined) : Effect.map(toDataset(rows[0]), (d) => d as DatasetRow | undefined)
-      )
+    const byId = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: DatasetRow,
+      execute: (id) => sql`select ${sql.literal(DATASET_COLUMNS)} from datasets where id = ${id}`
+    })
+    const get = (id: string) => byId(id).pipe(orDieOnBadRows, Effect.map(Option.getOrUndefined))
 
-    const list = (runId?: string) =>
-      Effect.flatMap(
-        runId === undefined
-          ? sql`select ${datasetColumns} from datasets order by created_at, id`
-          : sql`select ${datasetColumns} from datasets where run_id = ${runId} order by created_at, id`,
-        (rows) => Effect.forEach(rows, toDataset)
-      )
+    const ofRun = SqlSchema.findAll({
+      Request: Schema.UndefinedOr(Schema.String),
+      Result: DatasetRow,
+      execute: (runId) =>
+        sql`select ${sql.literal(DATASET_COLUMNS)} from datasets
+          ${runId === undefined ? sql`` : sql`where run_id = ${runId}`} order by created_at, id`
+    })
+    const list = (runId?: string) => orDieOnBadRows(ofRun(runId))
 
-    /** Searches of a run (and round, split), in a stable order: problem id, then search id. */
-    const searches = (f: SearchFilter) =>
-      Effect.flatMap(
+    const searchesWhere = SqlSchema.findAll({
+      Request: Schema.Struct({
+        runId: Schema.String,
+        round: Schema.optional(Schema.Number),
+        split: Schema.optional(Schema.String),
+        includeIncomplete: Schema.optional(Schema.Boolean)
+      }),
+      Result: SearchRef,
+      execute: (f) =>
         sql`
-          select s.id, s.problem_id as "problemId", s.run_id as "runId", s.round, s.suite_id as "suiteId", s.status
+          select ${sql.literal(selectList(SearchRef.fields, { table: "s" }))}
           from searches s join problems p on p.id = s.problem_id
           where s.run_id = ${f.runId}
             ${f.round === undefined ? sql`` : sql`and s.round = ${f.round}`}
             ${f.split === undefined ? sql`` : sql`and p.split = ${f.split}`}
             ${f.includeIncomplete === true ? sql`` : sql`and s.status = 'completed'`}
-          order by s.problem_id, s.id`,
-        (rows) => decodeRef(rows).pipe(Effect.orDie)
-      )
+          order by s.problem_id, s.id`
+    })
+    /** Searches of a run (and round, split), in a stable order: problem id, then search id. */
+    const searches = (f: SearchFilter) => orDieOnBadRows(searchesWhere(f))
 
+    const nodesOf = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: TreeNodeRow,
+      execute: (searchId) => sql`select ${sql.literal(TREE_NODE_COLUMNS)} from nodes where search_id = ${searchId} order by seq`
+    })
     /** One search's nodes in creation order. */
-    const nodes = (searchId: string) =>
-      Effect.flatMap(
-        sql`
-          select id, parent_id as "parentId", seq, depth, action, body, code, terminal, visits,
-                 value_sum as "valueSum", reward, passed, total
-          from nodes where search_id = ${searchId} order by seq`,
-        (rows) => decodeNodes(rows.map((r: any) => ({ ...r, valueSum: Number(r.valueSum) }))).pipe(Effect.orDie)
-      )
+    const nodes = (searchId: string) => orDieOnBadRows(nodesOf(searchId))
 
-    const problem = (problemId: string) =>
-      Effect.flatMap(
-        sql`
-          select id, dataset, task_id as "taskId", split, kind, statement, entry_point as "entryPoint",
-                 signature, setup, visible_tests as "visibleTests"
-          from problems where id = ${problemId}`,
-        (rows) =>
-          rows.length === 0
-            ? Effect.succeed(undefined)
-            : decodeProblem({ ...(rows[0] as any), visibleTests: fromJson((rows[0] as any).visibleTests) }).pipe(Effect.orDie)
-      )
+    const problemById = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: VisibleProblem,
+      execute: (problemId) => sql`select ${sql.literal(VISIBLE_PROBLEM_COLUMNS)} from problems where id = ${problemId}`
+    })
+    const problem = (problemId: string) => problemById(problemId).pipe(orDieOnBadRows, Effect.map(Option.getOrUndefined))
 
+    const heldOutTests = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: Schema.Struct({ tests: Schema.Array(Schema.Unknown) }),
+      execute: (problemId) => sql`select held_out_tests as tests from problems where id = ${problemId}`
+    })
     /** Hashes (domain `hashOf`) of the problem's held-out tests: compared, never exported. */
     const heldOutHashes = (problemId: string) =>
-      Effect.map(
-        sql<{ tests: unknown }>`select held_out_tests as tests from problems where id = ${problemId}`,
-        (rows) => new Set(rows.flatMap((r) => (fromJson(r.tests) as Array<unknown>).map(hashOf)))
-      )
+      heldOutTests(problemId).pipe(orDieOnBadRows, Effect.map((rows) => new Set(rows.flatMap((r) => r.tests.map(hashOf)))))
 
-    const suiteCases = (suiteId: string) =>
-      Effect.flatMap(
-        sql`select ord, test, origin from test_cases where suite_id = ${suiteId} order by ord`,
-        (rows) => decodeCases(rows.map((r: any) => ({ ...r, test: fromJson(r.test) }))).pipe(Effect.orDie)
-      )
+    const casesOf = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: SuiteCaseRow,
+      execute: (suiteId) => sql`select ord, test, origin from test_cases where suite_id = ${suiteId} order by ord`
+    })
+    const suiteCases = (suiteId: string) => orDieOnBadRows(casesOf(suiteId))
 
+    const rewardSafeOf = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: Schema.Struct({ safe: Schema.NullOr(Schema.String) }),
+      execute: (suiteId) => sql`select stats -> 'integrity' ->> 'rewardSafe' as safe from test_suites where id = ${suiteId}`
+    })
     /** Whether the suite kills every trivial baseline (tcg reward integrity); false when unchecked. */
     const suiteRewardSafe = (suiteId: string) =>
-      Effect.map(
-        sql<{ safe: unknown }>`select stats -> 'integrity' ->> 'rewardSafe' as safe from test_suites where id = ${suiteId}`,
-        (rows) => rows[0]?.safe === "true"
-      )
+      rewardSafeOf(suiteId).pipe(orDieOnBadRows, Effect.map((row) => Option.getOrUndefined(row)?.safe === "true"))
 
     return { record, get, list, searches, nodes, problem, heldOutHashes, suiteCases, suiteRewardSafe } as const
   })

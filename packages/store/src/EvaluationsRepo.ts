@@ -2,7 +2,9 @@ import { notFoundAmong } from "./Known.ts"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Evaluation, NotFound, Test } from "@o1coder/domain"
-import { Effect, ParseResult, Schema } from "effect"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import { Effect, Option, Schema } from "effect"
+import { orDieOnBadRows, selectList } from "./Rows.ts"
 
 /** An input the reference solution could not label (it errored or returned an unrepresentable value). */
 export const LabelFailure = Schema.Struct({
@@ -27,50 +29,20 @@ export interface EvaluationRecord {
   readonly notes: ReadonlyArray<string>
 }
 
-const Row = Schema.Struct({
-  id: Schema.String,
-  run_id: Schema.NullOr(Schema.String),
-  round: Schema.NullOr(Schema.Number),
-  model_version: Schema.NullOr(Schema.String),
-  dataset: Schema.String,
-  split: Schema.String,
-  mode: Schema.String,
-  protocol: Schema.String,
-  metrics: Schema.Unknown,
-  details: Schema.Unknown,
-  notes: Schema.Unknown,
-  created_at: Schema.Union(Schema.DateFromSelf, Schema.DateFromString)
-})
+/** An `evaluations` row as selected: the Evaluation's fields and its notes. */
+const EvaluationRow = Schema.Struct({ ...Evaluation.fields, notes: Schema.Array(Schema.String) })
 
-const decodeRow = (row: unknown): Effect.Effect<EvaluationRecord, ParseResult.ParseError> =>
-  Effect.gen(function* () {
-    const r = yield* Schema.decodeUnknown(Row)(row)
-    const evaluation = yield* Schema.decodeUnknown(Evaluation)({
-      id: r.id,
-      runId: r.run_id,
-      round: r.round,
-      modelVersion: r.model_version,
-      dataset: r.dataset,
-      split: r.split,
-      mode: r.mode,
-      protocol: r.protocol,
-      metrics: r.metrics,
-      details: r.details,
-      createdAt: r.created_at
-    })
-    const notes = yield* Schema.decodeUnknown(Schema.Array(Schema.String))(r.notes)
-    return { evaluation, notes }
-  })
+const toRecord = ({ notes, ...evaluation }: typeof EvaluationRow.Type): EvaluationRecord => ({ evaluation: Evaluation.make(evaluation), notes })
 
 const encodeDetails = Schema.encodeSync(Evaluation.fields.details)
 const Labels = Schema.Struct({
   tests: Schema.Array(Test),
   failures: Schema.Array(LabelFailure),
   times: Schema.Array(Schema.Number),
-  base_count: Schema.Number
+  baseCount: Schema.Number
 })
 
-const COLUMNS = "id, run_id, round, model_version, dataset, split, mode, protocol, metrics, details, notes, created_at"
+const COLUMNS = selectList(EvaluationRow.fields)
 
 /** SQL access to `evaluations` and to the cached held-out labels (`held_out_labels`). */
 export class EvaluationsRepo extends Effect.Service<EvaluationsRepo>()("o1coder/EvaluationsRepo", {
@@ -101,30 +73,47 @@ export class EvaluationsRepo extends Effect.Service<EvaluationsRepo>()("o1coder/
         Effect.withSpan("EvaluationsRepo.save", { attributes: { id: evaluation.id } })
       )
 
-    const get = (id: string): Effect.Effect<EvaluationRecord, NotFound | SqlError | ParseResult.ParseError> =>
-      sql.unsafe(`select ${COLUMNS} from evaluations where id = $1`, [id]).pipe(
-        Effect.flatMap((rows): Effect.Effect<EvaluationRecord, NotFound | SqlError | ParseResult.ParseError> =>
-          rows.length === 0 ? Effect.flatMap(notFoundAmong(sql, "evaluation", id, "evaluations", "created_at desc, id"), Effect.fail) : decodeRow(rows[0])
+    const byId = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: EvaluationRow,
+      execute: (id) => sql`select ${sql.literal(COLUMNS)} from evaluations where id = ${id}`
+    })
+
+    const get = (id: string): Effect.Effect<EvaluationRecord, NotFound | SqlError> =>
+      byId(id).pipe(
+        orDieOnBadRows,
+        Effect.flatMap(
+          Option.match({
+            onNone: () => Effect.flatMap(notFoundAmong(sql, "evaluation", id, "evaluations", "created_at desc, id"), Effect.fail),
+            onSome: (row) => Effect.succeed(toRecord(row))
+          })
         ),
         Effect.withSpan("EvaluationsRepo.get", { attributes: { id } })
       )
 
+    const newest = SqlSchema.findAll({
+      Request: Schema.Struct({ runId: Schema.optional(Schema.String), dataset: Schema.optional(Schema.String), limit: Schema.optional(Schema.Number) }),
+      Result: EvaluationRow,
+      execute: (o) =>
+        sql`select ${sql.literal(COLUMNS)} from evaluations where ${sql.and([
+          ...(o.runId !== undefined ? [sql`run_id = ${o.runId}`] : []),
+          ...(o.dataset !== undefined ? [sql`dataset = ${o.dataset}`] : [])
+        ])} order by created_at desc, id limit ${o.limit ?? 50}`
+    })
+
     /** Newest first. */
     const list = (o: { readonly runId?: string | undefined; readonly dataset?: string | undefined; readonly limit?: number | undefined } = {}) =>
-      sql`select ${sql.literal(COLUMNS)} from evaluations where ${sql.and([
-        ...(o.runId !== undefined ? [sql`run_id = ${o.runId}`] : []),
-        ...(o.dataset !== undefined ? [sql`dataset = ${o.dataset}`] : [])
-      ])} order by created_at desc, id limit ${o.limit ?? 50}`.pipe(Effect.flatMap(Effect.forEach(decodeRow)))
+      newest(o).pipe(orDieOnBadRows, Effect.map((rows) => rows.map(toRecord)))
 
-    const getLabels = (problemId: string, key: string): Effect.Effect<HeldOutLabels | undefined, SqlError | ParseResult.ParseError> =>
-      sql<{ tests: unknown; failures: unknown }>`select tests, failures, times, base_count from held_out_labels
-        where problem_id = ${problemId} and key = ${key}`.pipe(
-        Effect.flatMap((rows) =>
-          rows.length === 0
-            ? Effect.succeed(undefined)
-            : Effect.map(Schema.decodeUnknown(Labels)(rows[0]), (l): HeldOutLabels => ({ tests: l.tests, failures: l.failures, times: l.times, baseCount: l.base_count }))
-        )
-      )
+    const labelsOf = SqlSchema.findOne({
+      Request: Schema.Struct({ problemId: Schema.String, key: Schema.String }),
+      Result: Labels,
+      execute: ({ key, problemId }) =>
+        sql`select ${sql.literal(selectList(Labels.fields))} from held_out_labels where problem_id = ${problemId} and key = ${key}`
+    })
+
+    const getLabels = (problemId: string, key: string): Effect.Effect<HeldOutLabels | undefined, SqlError> =>
+      labelsOf({ problemId, key }).pipe(orDieOnBadRows, Effect.map(Option.getOrUndefined))
 
     const putLabels = (problemId: string, key: string, labels: HeldOutLabels): Effect.Effect<void, SqlError> =>
       sql`insert into held_out_labels ${sql.insert({

@@ -1,9 +1,12 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Execution, sha256 } from "@o1coder/domain"
-import { Effect, Option, Schema } from "effect"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import { Effect, Option, ParseResult, Schema } from "effect"
+import { Count, orDieOnBadRows } from "./Rows.ts"
 
-export type ExecutionPurpose = "search" | "scoring" | "validation" | "other" | "rl"
+export const ExecutionPurpose = Schema.Literal("search", "scoring", "validation", "other", "rl")
+export type ExecutionPurpose = typeof ExecutionPurpose.Type
 
 export interface CachedExecution {
   readonly key: string
@@ -33,22 +36,18 @@ export interface LogFilter {
   readonly rlRun?: string | undefined
 }
 
-export interface LogCount {
-  readonly purpose: ExecutionPurpose
-  readonly cached: boolean
-  readonly count: number
-}
+export const LogCount = Schema.Struct({ purpose: ExecutionPurpose, cached: Schema.Boolean, count: Schema.Number })
+export type LogCount = typeof LogCount.Type
 
-const decodeExecution = Schema.decodeUnknown(Execution)
+/** The stored execution of a cache row. */
+const ExecutionRow = Schema.Struct({ result: Execution })
 
-/** The first row's execution (a row that no longer decodes counts as absent). */
-const firstExecution = (rows: ReadonlyArray<{ readonly result: unknown }>): Effect.Effect<Option.Option<Execution>> =>
-  rows.length === 0
-    ? Effect.succeedNone
-    : decodeExecution(typeof rows[0]!.result === "string" ? JSON.parse(rows[0]!.result) : rows[0]!.result).pipe(
-        Effect.map(Option.some),
-        Effect.orElseSucceed(() => Option.none<Execution>())
-      )
+/** A cached execution that no longer decodes counts as absent (it is executed again). */
+const absentIfUndecodable = <E, R>(self: Effect.Effect<Option.Option<typeof ExecutionRow.Type>, E | ParseResult.ParseError, R>) =>
+  self.pipe(
+    Effect.map(Option.map((row) => row.result)),
+    Effect.catchIf((e): e is Extract<E | ParseResult.ParseError, ParseResult.ParseError> => ParseResult.isParseError(e), () => Effect.succeedNone)
+  )
 
 const encodeExecution = Schema.encodeSync(Execution)
 
@@ -83,12 +82,15 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
+    const byKey = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: ExecutionRow,
+      execute: (key) => sql`select result from executions where key = ${key}`
+    })
+
     /** The cached execution for this key, if any (a row that no longer decodes counts as absent). */
     const get = (key: string): Effect.Effect<Option.Option<Execution>, SqlError> =>
-      sql<{ result: unknown }>`select result from executions where key = ${key}`.pipe(
-        Effect.flatMap(firstExecution),
-        Effect.withSpan("ExecutionsRepo.get")
-      )
+      byKey(key).pipe(absentIfUndecodable, Effect.withSpan("ExecutionsRepo.get"))
 
     /** Stores an execution; the first one stored under a key wins. */
     const put = (entry: CachedExecution): Effect.Effect<void, SqlError> =>
@@ -143,24 +145,43 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
         ...(f.rlRun !== undefined ? [sql`rl_run = ${f.rlRun}`] : [])
       ])
 
+    const countsWhere = SqlSchema.findAll({
+      Request: Schema.Struct({
+        purpose: Schema.optional(ExecutionPurpose),
+        runId: Schema.optional(Schema.String),
+        searchId: Schema.optional(Schema.String),
+        problemId: Schema.optional(Schema.String),
+        key: Schema.optional(Schema.String),
+        rlRun: Schema.optional(Schema.String)
+      }),
+      Result: LogCount,
+      execute: (f) =>
+        sql`select purpose, cached, count(*)::int as count from execution_log
+          where ${where(f)} group by purpose, cached order by purpose, cached`
+    })
     /** Logged requests matching the filter, counted by purpose and cache hit. */
-    const countLog = (f: LogFilter = {}): Effect.Effect<ReadonlyArray<LogCount>, SqlError> =>
-      sql<LogCount>`select purpose, cached, count(*)::int as count from execution_log
-        where ${where(f)} group by purpose, cached order by purpose, cached`
+    const countLog = (f: LogFilter = {}): Effect.Effect<ReadonlyArray<LogCount>, SqlError> => orDieOnBadRows(countsWhere(f))
 
+    const countAll = SqlSchema.single({
+      Request: Schema.Void,
+      Result: Count,
+      execute: () => sql`select count(*)::int as n from executions`
+    })
     /** How many cached executions there are. */
-    const size: Effect.Effect<number, SqlError> = sql<{ n: number }>`select count(*)::int as n from executions`.pipe(
-      Effect.map((rows) => rows[0]!.n)
-    )
+    const size: Effect.Effect<number, SqlError> = countAll(undefined).pipe(orDieOnBadRows, Effect.map((row) => row.n))
 
+    const bySearchCode = SqlSchema.findOne({
+      Request: Schema.Struct({ searchId: Schema.String, codeHash: Schema.String }),
+      Result: ExecutionRow,
+      execute: ({ codeHash, searchId }) =>
+        sql`select e.result from executions e
+          where e.code_hash = ${codeHash}
+            and e.key in (select execution_key from execution_log where search_id = ${searchId})
+          limit 1`
+    })
     /** The cached execution a search requested for this code (its verdicts per test), if any. */
     const ofSearchCode = (searchId: string, code: string): Effect.Effect<Option.Option<Execution>, SqlError> =>
-      sql<{ result: unknown }>`select e.result from executions e
-        where e.code_hash = ${sha256(code)}
-          and e.key in (select execution_key from execution_log where search_id = ${searchId})
-        limit 1`.pipe(
-        Effect.flatMap(firstExecution)
-      )
+      absentIfUndecodable(bySearchCode({ searchId, codeHash: sha256(code) }))
 
     return { get, getMany, put, log, record, recordMany, countLog, size, ofSearchCode } as const
   })

@@ -1,6 +1,8 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { canonicalJson } from "@o1coder/domain"
-import { Effect, Schema } from "effect"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import { Effect, Option, Schema } from "effect"
+import { orDieOnBadRows, selectList } from "./Rows.ts"
 
 /** The `training_jobs` table: one row per deterministic job id, its status changes in place. */
 export const JobStatus = Schema.Literal("pending", "running", "succeeded", "failed", "cancelled")
@@ -22,6 +24,8 @@ export class JobRow extends Schema.Class<JobRow>("JobRow")({
   updatedAt: Schema.DateFromSelf
 }) {}
 
+const COLUMNS = selectList(JobRow.fields)
+
 export interface NewJob {
   readonly id: string
   readonly backend: string
@@ -38,21 +42,12 @@ export const isFinished = (status: JobStatus): boolean => status === "succeeded"
 export class JobsRepo extends Effect.Service<JobsRepo>()("o1coder/JobsRepo", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const decode = Schema.decodeUnknown(JobRow)
-    const columns = sql`id, backend, stage, external_id as "externalId", status, run_id as "runId", round, spec,
-      output_dir as "outputDir", log_path as "logPath", message, created_at as "createdAt", updated_at as "updatedAt"`
-    const toRow = (r: any) =>
-      decode({
-        ...r,
-        spec: typeof r.spec === "string" ? JSON.parse(r.spec) : r.spec,
-        createdAt: new Date(r.createdAt),
-        updatedAt: new Date(r.updatedAt)
-      }).pipe(Effect.orDie)
-
-    const get = (id: string) =>
-      Effect.flatMap(sql`select ${columns} from training_jobs where id = ${id}`, (rows) =>
-        rows.length === 0 ? Effect.succeed(undefined) : Effect.map(toRow(rows[0]), (r) => r as JobRow | undefined)
-      )
+    const byId = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: JobRow,
+      execute: (id) => sql`select ${sql.literal(COLUMNS)} from training_jobs where id = ${id}`
+    })
+    const get = (id: string) => byId(id).pipe(orDieOnBadRows, Effect.map(Option.getOrUndefined))
 
     /** Inserts a pending job; an existing row with the same id is left as it is (attach). */
     const insert = (job: NewJob) =>
@@ -78,13 +73,14 @@ export class JobsRepo extends Effect.Service<JobsRepo>()("o1coder/JobsRepo", {
         update training_jobs set status = ${status}, message = ${message}, updated_at = now()
         where id = ${id} and (status <> ${status} or message is distinct from ${message})`.pipe(Effect.asVoid)
 
-    const list = (filter: { readonly runId?: string | undefined } = {}) =>
-      Effect.flatMap(
-        filter.runId === undefined
-          ? sql`select ${columns} from training_jobs order by created_at, id`
-          : sql`select ${columns} from training_jobs where run_id = ${filter.runId} order by created_at, id`,
-        (rows) => Effect.forEach(rows, toRow)
-      )
+    const ofRun = SqlSchema.findAll({
+      Request: Schema.UndefinedOr(Schema.String),
+      Result: JobRow,
+      execute: (runId) =>
+        sql`select ${sql.literal(COLUMNS)} from training_jobs
+          ${runId === undefined ? sql`` : sql`where run_id = ${runId}`} order by created_at, id`
+    })
+    const list = (filter: { readonly runId?: string | undefined } = {}) => orDieOnBadRows(ofRun(filter.runId))
 
     return { get, insert, reset, setExternalId, setStatus, list } as const
   })

@@ -1,6 +1,8 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
+import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Effect, Schema } from "effect"
+import { Count, orDieOnBadRows, selectList } from "./Rows.ts"
 
 /** One recorded sample of a model call (`model_calls` row). The key is computed by the models package. */
 export class ModelCallRecord extends Schema.Class<ModelCallRecord>("ModelCallRecord")({
@@ -23,102 +25,91 @@ export class ModelCallRecord extends Schema.Class<ModelCallRecord>("ModelCallRec
   replays: Schema.optionalWith(Schema.Number, { default: () => 0 })
 }) {}
 
-const Row = Schema.Struct({
-  key: Schema.String,
-  model_version: Schema.String,
-  role: Schema.NullOr(Schema.String),
-  run_id: Schema.NullOr(Schema.String),
-  kind: Schema.Literal("complete", "chat"),
-  sample_index: Schema.Number,
-  seed: Schema.NullOr(Schema.Number),
-  request: Schema.Unknown,
-  response: Schema.Unknown,
-  finish_reason: Schema.NullOr(Schema.String),
-  prompt_tokens: Schema.Number,
-  completion_tokens: Schema.Number,
-  tokens_counted_by: Schema.NullOr(Schema.String),
-  latency_ms: Schema.Number,
-  replays: Schema.Number
+const COLUMNS = selectList(ModelCallRecord.fields, {
+  expressions: {
+    sampleIndex: "sample_index::int",
+    seed: "seed::float8",
+    promptTokens: "prompt_tokens::int",
+    completionTokens: "completion_tokens::int",
+    latencyMs: "latency_ms::float8",
+    replays: "replays::int"
+  }
 })
-
-const fromRow = (r: typeof Row.Type) =>
-  new ModelCallRecord({
-    key: r.key,
-    modelVersion: r.model_version,
-    role: r.role,
-    runId: r.run_id,
-    kind: r.kind,
-    sampleIndex: r.sample_index,
-    seed: r.seed,
-    request: r.request,
-    response: r.response,
-    finishReason: r.finish_reason,
-    promptTokens: r.prompt_tokens,
-    completionTokens: r.completion_tokens,
-    tokensCountedBy: r.tokens_counted_by,
-    latencyMs: r.latency_ms,
-    replays: r.replays
-  })
-
-const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
 
 export class ModelCallsRepo extends Effect.Service<ModelCallsRepo>()("o1coder/ModelCallsRepo", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const columns = sql`key, model_version, role, run_id, kind, sample_index::int, seed::float8 as seed, request, response, finish_reason,
-      prompt_tokens::int, completion_tokens::int, tokens_counted_by, latency_ms::float8 as latency_ms, replays::int`
+
+    const byKeys = SqlSchema.findAll({
+      Request: Schema.Array(Schema.String),
+      Result: ModelCallRecord,
+      execute: (keys) => sql`select ${sql.literal(COLUMNS)} from model_calls where ${sql.in("key", keys)}`
+    })
 
     /** The records among `keys` (in no particular order). */
     const find = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<ModelCallRecord>, SqlError> =>
-      keys.length === 0
-        ? Effect.succeed([])
-        : sql`select ${columns} from model_calls where ${sql.in("key", keys)}`.pipe(
-            Effect.flatMap(decodeRows),
-            Effect.map((rows) => rows.map(fromRow)),
-            Effect.orDie
-          )
+      keys.length === 0 ? Effect.succeed([]) : orDieOnBadRows(byKeys(keys))
 
     /** Counts one replay (a call served from the store) on each key. */
     const markReplayed = (keys: ReadonlyArray<string>): Effect.Effect<void, SqlError> =>
       keys.length === 0 ? Effect.void : Effect.asVoid(sql`update model_calls set replays = replays + 1 where ${sql.in("key", keys)}`)
+
+    const insertAll = SqlSchema.findAll({
+      Request: Schema.Array(ModelCallRecord),
+      Result: Schema.Struct({ key: Schema.String }),
+      execute: (records) =>
+        sql`insert into model_calls ${sql.insert(
+          records.map((r) => ({
+            key: r.key,
+            model_version: r.modelVersion,
+            role: r.role,
+            run_id: r.runId,
+            kind: r.kind,
+            sample_index: r.sampleIndex,
+            seed: r.seed ?? null,
+            request: JSON.stringify(r.request),
+            response: JSON.stringify(r.response),
+            finish_reason: r.finishReason,
+            prompt_tokens: r.promptTokens,
+            completion_tokens: r.completionTokens,
+            tokens_counted_by: r.tokensCountedBy ?? null,
+            latency_ms: r.latencyMs,
+            replays: r.replays ?? 0
+          }))
+        )} on conflict (key) do nothing returning key`
+    })
 
     /**
      * Inserts records; a key already present is kept as it was (first answer wins). Returns the
      * keys actually inserted.
      */
     const record = (records: ReadonlyArray<ModelCallRecord>): Effect.Effect<ReadonlyArray<string>, SqlError> =>
-      records.length === 0
-        ? Effect.succeed([])
-        : sql<{ key: string }>`insert into model_calls ${sql.insert(
-            records.map((r) => ({
-              key: r.key,
-              model_version: r.modelVersion,
-              role: r.role,
-              run_id: r.runId,
-              kind: r.kind,
-              sample_index: r.sampleIndex,
-              seed: r.seed,
-              request: JSON.stringify(r.request),
-              response: JSON.stringify(r.response),
-              finish_reason: r.finishReason,
-              prompt_tokens: r.promptTokens,
-              completion_tokens: r.completionTokens,
-              tokens_counted_by: r.tokensCountedBy,
-              latency_ms: r.latencyMs,
-              replays: r.replays
-            }))
-          )} on conflict (key) do nothing returning key`.pipe(Effect.map((rows) => rows.map((r) => r.key)))
+      records.length === 0 ? Effect.succeed([]) : insertAll(records).pipe(orDieOnBadRows, Effect.map((rows) => rows.map((r) => r.key)))
+
+    const versionsOf = SqlSchema.findAll({
+      Request: Schema.Struct({ runId: Schema.String, role: Schema.optional(Schema.String) }),
+      Result: Schema.Struct({ modelVersion: Schema.String }),
+      execute: ({ role, runId }) =>
+        sql`select distinct model_version as "modelVersion" from model_calls
+          where run_id = ${runId} ${role !== undefined ? sql`and (role = ${role} or role is null)` : sql``}
+          order by 1`
+    })
 
     /** Distinct model versions recorded for a run (and role, if given). */
     const versionsOfRun = (runId: string, role?: string): Effect.Effect<ReadonlyArray<string>, SqlError> =>
-      sql<{ model_version: string }>`select distinct model_version from model_calls
-        where run_id = ${runId} ${role !== undefined ? sql`and (role = ${role} or role is null)` : sql``}
-        order by model_version`.pipe(Effect.map((rows) => rows.map((r) => r.model_version)))
+      versionsOf({ runId, role }).pipe(orDieOnBadRows, Effect.map((rows) => rows.map((r) => r.modelVersion)))
+
+    const countWhere = SqlSchema.single({
+      Request: Schema.Struct({ modelVersion: Schema.optional(Schema.String), runId: Schema.optional(Schema.String) }),
+      Result: Count,
+      execute: (filter) =>
+        sql`select count(*)::int as n from model_calls where true
+          ${filter.modelVersion !== undefined ? sql`and model_version = ${filter.modelVersion}` : sql``}
+          ${filter.runId !== undefined ? sql`and run_id = ${filter.runId}` : sql``}`
+    })
 
     const count = (filter: { readonly modelVersion?: string; readonly runId?: string } = {}): Effect.Effect<number, SqlError> =>
-      sql<{ n: number }>`select count(*)::int as n from model_calls where true
-        ${filter.modelVersion !== undefined ? sql`and model_version = ${filter.modelVersion}` : sql``}
-        ${filter.runId !== undefined ? sql`and run_id = ${filter.runId}` : sql``}`.pipe(Effect.map((rows) => rows[0]?.n ?? 0))
+      countWhere(filter).pipe(orDieOnBadRows, Effect.map((row) => row.n))
 
     return { find, markReplayed, record, versionsOfRun, count } as const
   })

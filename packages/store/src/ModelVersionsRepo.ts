@@ -1,6 +1,8 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { canonicalJson } from "@o1coder/domain"
-import { Effect, Schema } from "effect"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import { Effect, Option, Schema } from "effect"
+import { orDieOnBadRows, selectList } from "./Rows.ts"
 
 /** The `model_versions` table: every model the loop used or produced, with its lineage. */
 export class ModelVersionRow extends Schema.Class<ModelVersionRow>("ModelVersionRow")({
@@ -32,20 +34,17 @@ export interface NewModelVersion {
   readonly meta?: unknown
 }
 
-const json = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v)
+const COLUMNS = selectList(ModelVersionRow.fields)
 
 export class ModelVersionsRepo extends Effect.Service<ModelVersionsRepo>()("o1coder/ModelVersionsRepo", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const decode = Schema.decodeUnknown(ModelVersionRow)
-    const columns = sql`id, role, spec, checkpoint, parent_id as "parentId", run_id as "runId", round, job_id as "jobId", datasets, meta, created_at as "createdAt"`
-    const toRow = (r: any) =>
-      decode({ ...r, datasets: json(r.datasets), meta: json(r.meta), createdAt: new Date(r.createdAt) }).pipe(Effect.orDie)
-
-    const get = (id: string) =>
-      Effect.flatMap(sql`select ${columns} from model_versions where id = ${id}`, (rows) =>
-        rows.length === 0 ? Effect.succeed(undefined) : Effect.map(toRow(rows[0]), (r) => r as ModelVersionRow | undefined)
-      )
+    const byId = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: ModelVersionRow,
+      execute: (id) => sql`select ${sql.literal(COLUMNS)} from model_versions where id = ${id}`
+    })
+    const get = (id: string) => byId(id).pipe(orDieOnBadRows, Effect.map(Option.getOrUndefined))
 
     /**
      * Registers a version; registering the same id again keeps the first row (a finished job
@@ -58,23 +57,27 @@ export class ModelVersionsRepo extends Effect.Service<ModelVersionsRepo>()("o1co
           values (${v.id}, ${v.role}, ${v.spec}, ${v.checkpoint ?? null}, ${v.parentId}, ${v.runId}, ${v.round}, ${v.jobId},
                   ${canonicalJson(v.datasets)}::jsonb, ${canonicalJson(v.meta ?? {})}::jsonb)
           on conflict (id) do nothing`
-        return (yield* get(v.id))!
+        return yield* byId(v.id).pipe(Effect.flatten, orDieOnBadRows)
       }).pipe(Effect.withSpan("ModelVersionsRepo.register"))
 
-    const byJob = (jobId: string) =>
-      Effect.flatMap(sql`select ${columns} from model_versions where job_id = ${jobId} order by created_at, id`, (rows) =>
-        Effect.forEach(rows, toRow)
-      )
+    const ofJob = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: ModelVersionRow,
+      execute: (jobId) => sql`select ${sql.literal(COLUMNS)} from model_versions where job_id = ${jobId} order by created_at, id`
+    })
+    const byJob = (jobId: string) => orDieOnBadRows(ofJob(jobId))
 
-    const list = (filter: { readonly runId?: string | undefined; readonly role?: string | undefined } = {}) =>
-      Effect.flatMap(
-        sql`select ${columns} from model_versions
+    const matching = SqlSchema.findAll({
+      Request: Schema.Struct({ runId: Schema.optional(Schema.String), role: Schema.optional(Schema.String) }),
+      Result: ModelVersionRow,
+      execute: (filter) =>
+        sql`select ${sql.literal(COLUMNS)} from model_versions
             where true
               ${filter.runId === undefined ? sql`` : sql`and run_id = ${filter.runId}`}
               ${filter.role === undefined ? sql`` : sql`and role = ${filter.role}`}
-            order by created_at, id`,
-        (rows) => Effect.forEach(rows, toRow)
-      )
+            order by created_at, id`
+    })
+    const list = (filter: { readonly runId?: string | undefined; readonly role?: string | undefined } = {}) => orDieOnBadRows(matching(filter))
 
     return { get, register, byJob, list } as const
   })

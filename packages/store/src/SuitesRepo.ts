@@ -1,7 +1,9 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { ProblemId, SuiteId, Test, TestCase, TestOrigin, TestSuite } from "@o1coder/domain"
+import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Effect, Option, Schema } from "effect"
+import { orDieOnBadRows, selectList } from "./Rows.ts"
 
 /** A stored test suite with the key it was built under and its quality statistics. */
 export interface StoredSuite {
@@ -28,64 +30,73 @@ export interface SuiteFilter {
 }
 
 const SuiteRow = Schema.Struct({
-  id: Schema.String,
-  problem_id: Schema.String,
+  id: SuiteId,
+  problemId: ProblemId,
   generator: Schema.String,
-  config_hash: Schema.String,
-  stats: Schema.Unknown,
-  created_at: Schema.Union(Schema.DateFromSelf, Schema.Date)
+  configHash: Schema.String,
+  stats: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  createdAt: Schema.DateFromSelf
 })
-const CaseRow = Schema.Struct({ suite_id: Schema.String, ord: Schema.Number, test: Test, origin: TestOrigin })
+const CaseRow = Schema.Struct({ suiteId: Schema.String, ord: Schema.Number, test: Test, origin: TestOrigin })
 
-const decodeSuites = Schema.decodeUnknown(Schema.Array(SuiteRow))
-const decodeCases = Schema.decodeUnknown(Schema.Array(CaseRow))
+const SUITE_COLUMNS = selectList(SuiteRow.fields)
 const encodeTest = Schema.encodeSync(Test)
-
-const parseJson = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v)
 
 /** SQL access to `test_suites` and `test_cases`. A suite is written once, with its cases, in one transaction. */
 export class SuitesRepo extends Effect.Service<SuitesRepo>()("o1coder/SuitesRepo", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
-    const hydrate = (rows: ReadonlyArray<unknown>) =>
+    const casesOf = SqlSchema.findAll({
+      Request: Schema.Array(Schema.String),
+      Result: CaseRow,
+      execute: (ids) =>
+        sql`select ${sql.literal(selectList(CaseRow.fields))} from test_cases where ${sql.in("suite_id", ids)} order by suite_id, ord`
+    })
+
+    /** The suites with their cases, read in one more query. */
+    const withCases = (suites: ReadonlyArray<typeof SuiteRow.Type>): Effect.Effect<ReadonlyArray<StoredSuite>, SqlError> =>
       Effect.gen(function* () {
-        const suites = yield* decodeSuites(rows.map((r: any) => ({ ...r, stats: parseJson(r.stats) })))
         if (suites.length === 0) return []
-        const ids = suites.map((s) => s.id)
-        const caseRows = yield* sql`select suite_id, ord, test, origin from test_cases where ${sql.in("suite_id", ids)} order by suite_id, ord`
-        const cases = yield* decodeCases(caseRows.map((r: any) => ({ ...r, test: parseJson(r.test) })))
+        const cases = yield* orDieOnBadRows(casesOf(suites.map((s) => s.id)))
         const bySuite = new Map<string, Array<TestCase>>()
         for (const c of cases) {
-          const list = bySuite.get(c.suite_id) ?? []
+          const list = bySuite.get(c.suiteId) ?? []
           list.push(new TestCase({ test: c.test, origin: c.origin }))
-          bySuite.set(c.suite_id, list)
+          bySuite.set(c.suiteId, list)
         }
         return suites.map((s): StoredSuite => ({
-          suite: new TestSuite({
-            id: SuiteId.make(s.id),
-            problemId: ProblemId.make(s.problem_id),
-            generator: s.generator,
-            cases: bySuite.get(s.id) ?? []
-          }),
-          configHash: s.config_hash,
-          stats: (s.stats ?? {}) as Record<string, unknown>,
-          createdAt: s.created_at
+          suite: new TestSuite({ id: s.id, problemId: s.problemId, generator: s.generator, cases: bySuite.get(s.id) ?? [] }),
+          configHash: s.configHash,
+          stats: s.stats,
+          createdAt: s.createdAt
         }))
-      }).pipe(Effect.orDie)
+      })
+
+    const byKey = SqlSchema.findOne({
+      Request: Schema.Struct({ problemId: Schema.String, generator: Schema.String, configHash: Schema.String }),
+      Result: SuiteRow,
+      execute: (k) =>
+        sql`select ${sql.literal(SUITE_COLUMNS)} from test_suites
+          where problem_id = ${k.problemId} and generator = ${k.generator} and config_hash = ${k.configHash}`
+    })
+
+    const one = (row: Option.Option<typeof SuiteRow.Type>) =>
+      Option.match(row, {
+        onNone: () => Effect.succeedNone,
+        onSome: (suite) => Effect.map(withCases([suite]), (xs) => Option.fromNullable(xs[0]))
+      })
 
     const find = (problemId: string, generator: string, configHash: string): Effect.Effect<Option.Option<StoredSuite>, SqlError> =>
-      sql`select id, problem_id, generator, config_hash, stats, created_at from test_suites
-          where problem_id = ${problemId} and generator = ${generator} and config_hash = ${configHash}`.pipe(
-        Effect.flatMap(hydrate),
-        Effect.map((xs) => Option.fromNullable(xs[0]))
-      )
+      byKey({ problemId, generator, configHash }).pipe(orDieOnBadRows, Effect.flatMap(one))
 
-    const get = (id: string): Effect.Effect<Option.Option<StoredSuite>, SqlError> =>
-      sql`select id, problem_id, generator, config_hash, stats, created_at from test_suites where id = ${id}`.pipe(
-        Effect.flatMap(hydrate),
-        Effect.map((xs) => Option.fromNullable(xs[0]))
-      )
+    const byId = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: SuiteRow,
+      execute: (id) => sql`select ${sql.literal(SUITE_COLUMNS)} from test_suites where id = ${id}`
+    })
+
+    const get = (id: string): Effect.Effect<Option.Option<StoredSuite>, SqlError> => byId(id).pipe(orDieOnBadRows, Effect.flatMap(one))
 
     /** Inserts the suite unless one exists under the same (problem, generator, config hash); returns the stored one. */
     const save = (suite: NewSuite): Effect.Effect<StoredSuite, SqlError> =>
@@ -117,21 +128,31 @@ export class SuitesRepo extends Effect.Service<SuitesRepo>()("o1coder/SuitesRepo
     const mergeStats = (id: string, stats: Record<string, unknown>): Effect.Effect<void, SqlError> =>
       sql`update test_suites set stats = stats || ${JSON.stringify(stats)}::jsonb where id = ${id}`.pipe(Effect.asVoid)
 
-    /** Suites matching a filter (joined with their problems), newest first within a problem. */
-    const list = (filter: SuiteFilter = {}): Effect.Effect<ReadonlyArray<StoredSuite>, SqlError> =>
-      Effect.gen(function* () {
+    const matching = SqlSchema.findAll({
+      Request: Schema.Struct({
+        dataset: Schema.optional(Schema.String),
+        split: Schema.optional(Schema.String),
+        generator: Schema.optional(Schema.String),
+        problemIds: Schema.optional(Schema.Array(Schema.String))
+      }),
+      Result: SuiteRow,
+      execute: (filter) => {
         const conditions = [
           filter.dataset !== undefined ? sql`p.dataset = ${filter.dataset}` : undefined,
           filter.split !== undefined ? sql`p.split = ${filter.split}` : undefined,
           filter.generator !== undefined ? sql`s.generator = ${filter.generator}` : undefined,
           filter.problemIds !== undefined ? sql.in("s.problem_id", filter.problemIds.length > 0 ? filter.problemIds : [""]) : undefined
         ].filter((c) => c !== undefined)
-        const rows = yield* sql`select s.id, s.problem_id, s.generator, s.config_hash, s.stats, s.created_at
+        return sql`select ${sql.literal(selectList(SuiteRow.fields, { table: "s" }))}
           from test_suites s join problems p on p.id = s.problem_id
           ${conditions.length > 0 ? sql`where ${sql.and(conditions)}` : sql``}
           order by s.problem_id, s.generator, s.created_at desc, s.id`
-        return yield* hydrate(rows)
-      })
+      }
+    })
+
+    /** Suites matching a filter (joined with their problems), newest first within a problem. */
+    const list = (filter: SuiteFilter = {}): Effect.Effect<ReadonlyArray<StoredSuite>, SqlError> =>
+      matching(filter).pipe(orDieOnBadRows, Effect.flatMap(withCases))
 
     const remove = (id: string): Effect.Effect<void, SqlError> => sql`delete from test_suites where id = ${id}`.pipe(Effect.asVoid)
 
