@@ -250,23 +250,21 @@ export class AppGraph extends Context.Tag("o1coder/cli/AppGraph")<AppGraph, Grap
   static readonly live = Layer.sync(AppGraph, () => makeGraph(liveLeaves))
 }
 
+/** The slices of the graph that are layers already (the others take arguments: `provideWith`). */
 type Slice = { [K in keyof Graph]: Graph[K] extends Layer.Layer<any, any, never> ? K : never }[keyof Graph]
-
-type Provided<L, A, E, R> = L extends Layer.Layer<infer ROut, infer LE, infer LR>
-  ? Effect.Effect<A, E | LE, Exclude<R, ROut> | LR | AppGraph>
-  : never
-
-/** Runs `effect` with the services of one slice of the graph, built for this effect and released after it. */
-export const provide =
-  <K extends Slice>(slice: K) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Provided<Graph[K], A, E, R> =>
-    Effect.flatMap(AppGraph, (graph) => Effect.provide(effect, graph[slice] as Layer.Layer<any, any, never>)) as any
 
 /** Runs `effect` with a layer the graph makes from arguments (`graph => graph.training(options)`). */
 export const provideWith =
-  <L extends Layer.Layer<any, any, any>>(f: (graph: Graph) => L) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Provided<L, A, E, R> =>
-    Effect.flatMap(AppGraph, (graph) => Effect.provide(effect, f(graph))) as any
+  <ROut, LE, LR>(f: (graph: Graph) => Layer.Layer<ROut, LE, LR>) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LE, Exclude<R, ROut> | LR | AppGraph> =>
+    Effect.flatMap(AppGraph, (graph) => Effect.provide(effect, f(graph)))
+
+/** The graph seen as its slices' layers: indexing this by a generic slice keeps the slice's own types. */
+type SliceLayers = { readonly [K in Slice]: Layer.Layer<Layer.Layer.Success<Graph[K]>, Layer.Layer.Error<Graph[K]>> }
+const sliceLayers = (graph: Graph): SliceLayers => graph
+
+/** Runs `effect` with the services of one slice of the graph, built for this effect and released after it. */
+export const provide = <K extends Slice>(slice: K) => provideWith((graph) => sliceLayers(graph)[slice])
 
 /** The store's settings for `target`: `DATABASE_URL` or `O1CODER_DATA_DIR` as the store reads them. */
 const storeSettings = (target: DatabaseTarget): Map<string, string> =>
