@@ -39,6 +39,8 @@ export interface LogFilter {
 export const LogCount = Schema.Struct({ purpose: ExecutionPurpose, cached: Schema.Boolean, count: Schema.Number })
 export type LogCount = typeof LogCount.Type
 
+const decodeExecution = Schema.decodeUnknownOption(Execution)
+
 /** The stored execution of a cache row. */
 const ExecutionRow = Schema.Struct({ result: Execution })
 
@@ -105,15 +107,21 @@ export class ExecutionsRepo extends Effect.Service<ExecutionsRepo>()("o1coder/Ex
         Effect.withSpan("ExecutionsRepo.record")
       )
 
+    const byKeys = SqlSchema.findAll({
+      Request: Schema.Array(Schema.String),
+      Result: Schema.Struct({ key: Schema.String, result: Schema.Unknown }),
+      execute: (keys) => sql`select key, result from executions where ${sql.in("key", keys)}`
+    })
+
     /** The cached executions of these keys, in one query (keys absent or no longer decoding are missing). */
     const getMany = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, Execution>, SqlError> =>
       keys.length === 0
         ? Effect.succeed(new Map())
-        : sql<{ key: string; result: unknown }>`select key, result from executions where ${sql.in("key", keys)}`.pipe(
-            Effect.flatMap((rows) =>
-              Effect.forEach(rows, (row) => Effect.map(firstExecution([row]), (e) => [row.key, e] as const))
+        : byKeys(keys).pipe(
+            orDieOnBadRows,
+            Effect.map((rows) =>
+              new Map(rows.flatMap((row) => Option.match(decodeExecution(row.result), { onNone: () => [], onSome: (e) => [[row.key, e] as const] })))
             ),
-            Effect.map((found) => new Map(found.flatMap(([key, e]) => (Option.isSome(e) ? [[key, e.value] as const] : [])))),
             Effect.withSpan("ExecutionsRepo.getMany", { attributes: { keys: keys.length } })
           )
 
