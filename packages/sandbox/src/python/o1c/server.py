@@ -590,7 +590,7 @@ class FunctionRun:
         self.last = time.monotonic()
         # Fast scoring: the run ends at the first test that does not run to completion (the rest are not run).
         self.ff = req.get("ff") is True
-        self._soonest = None  # wake_after() per test position, computed on first use
+        self._later = None  # later_limit() per test position, computed on first use
         # The candidate never sees an assert's source, nor anything but its own arguments.
         self.cand_tests = [t if t["k"] == "call" else {"k": "assert"} for t in self.tests]
 
@@ -610,15 +610,17 @@ class FunctionRun:
         """The wall-clock deadline of the test now running (`tests_s`: one per test, else `test_s` for all)."""
         return _test_limit(self.job.lim, self.pos)
 
-    def wake_after(self):
-        """The soonest deadline among the tests not run yet (with one `test_s` for all: that one)."""
-        if self._soonest is None:
+    def later_limit(self):
+        """The shortest deadline among the tests after the one running (inf when none; one `test_s` for all: it)."""
+        if self._later is None:
             per = self.job.lim.get("tests_s")
-            self._soonest = [self.job.lim["test_s"]] * (self.n + 1)
-            if per is not None and len(per) == self.n:
-                for i in range(self.n - 1, -1, -1):
-                    self._soonest[i] = min(per[i], self._soonest[i + 1] if i + 1 < self.n else per[i])
-        return self._soonest[min(self.pos, self.n)]
+            if per is None or len(per) != self.n:
+                self._later = [self.job.lim["test_s"]] * (self.n + 1)
+            else:
+                self._later = [float("inf")] * (self.n + 1)
+                for i in range(self.n - 2, -1, -1):
+                    self._later[i] = min(per[i + 1], self._later[i + 1])
+        return self._later[min(self.pos, self.n)]
 
     def fill(self, start, status, error):
         for j in range(start, self.n):
@@ -682,11 +684,14 @@ class FunctionRun:
             self.fill(self.pos, "timeout", "total time budget exhausted")
             return False
         procs = [p for p in (self.cand, self.judge) if p is not None]
-        # Frames are read when the candidate rings (its last test) or when a deadline may have passed: the
-        # server does not know which test runs until it reads them, so it wakes at the soonest deadline of the
-        # tests left, reads, and then holds the test now running to its own deadline.
-        over = self.job.wait(procs, min(self.deadline - now, self.wake_after() - (now - self.last)))
-        due = time.monotonic() - self.last >= self.wake_after()
+        # Frames are read when the candidate rings (its last test) or when a deadline may have passed. The
+        # server learns which test runs only by reading them, so it wakes at the running test's deadline, or
+        # sooner, after the shortest deadline of the tests after it (one of them may have started meanwhile),
+        # reads, and holds the test then running to its own deadline. With deadlines that do not decrease
+        # (fast scoring sorts its tests by reference time) or one for all, that is the running test's deadline.
+        wake = min(self.deadline - now, self.test_limit() - (now - self.last), self.later_limit())
+        over = self.job.wait(procs, wake)
+        due = time.monotonic() - now >= wake or time.monotonic() - self.last >= self.test_limit()
         for p in procs:
             if p.rang or due or p in over or p.ended():
                 p.rang = False
