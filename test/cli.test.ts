@@ -67,9 +67,19 @@ describe("o1coder CLI", () => {
       expect(JSON.parse(twice.stdout)).toEqual([{ a: 1, a_2: 2 }])
       }
     })
+  })
+
+  it("a database that cannot be reached at start-up exits 75 (retry later); one that does not exist exits 1", async () => {
     const refused = await runCli(["sql", "select 1", "--database-url", "postgres://postgres@127.0.0.1:1/x"], { env })
-    expect(refused.code).not.toBe(0)
     expect(refused.stderr).toContain('cannot connect to Postgres database "x" at 127.0.0.1:1 as user "postgres": connection refused')
+    expect(refused.stderr).toContain("the database is unavailable for now (exit code 75): retry later")
+    expect(refused.code).toBe(75)
+    const missing = new URL(TestDatabase.PG_ADMIN_URL)
+    missing.pathname = "/o1coder_no_such_database"
+    const absent = await runCli(["sql", "select 1", "--database-url", missing.toString()], { env })
+    expect(absent.stderr).toContain('SQLSTATE 3D000: database "o1coder_no_such_database" does not exist')
+    expect(absent.stderr).not.toContain("unavailable for now")
+    expect(absent.code).toBe(1)
   })
 
   it("a usage mistake exits 2 and says what is missing", async () => {

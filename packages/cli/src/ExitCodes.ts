@@ -2,17 +2,20 @@ import { Cause, Exit } from "effect"
 
 /**
  * What a script can rely on (README "Exit codes"): 0 only when the command finished its work (a run
- * completed), 1 for a failure, 2 for a usage error, 75 when the database stayed unreachable past
- * its limit (the run is interrupted and resumable), 130 when a signal (Ctrl-C, SIGTERM)
- * interrupted the command (a run is left resumable).
+ * completed), 1 for a failure, 2 for a usage error, 75 when the database is unavailable for now
+ * (unreachable at start-up or past the outage limit, or PGlite's storage failed; retry later, a run
+ * is resumable), 130 when a signal (Ctrl-C, SIGTERM) interrupted the command (a run is left resumable).
  */
 export const ExitCode = {
   ok: 0,
   failed: 1,
   usage: 2,
-  databaseUnreachable: 75,
+  databaseUnavailable: 75, // PgliteClient.EXIT_TEMPFAIL: its stall watchdog exits with it too
   interrupted: 130
 } as const
+
+/** The errors (by tag) that mean "the database is unavailable for now": exit 75 (a DatabaseConnectFailed only when `temporary`). */
+export const DATABASE_UNAVAILABLE: ReadonlySet<string> = new Set(["DatabaseUnreachable", "DatabaseBroken", "DatabaseConnectFailed"])
 
 let stoppedCleanly = false
 

@@ -5,7 +5,7 @@ import { Array, Cause, Config, Console, Effect, Option } from "effect"
 import { groups, loadAll, loadFor, registry } from "./commands/index.ts"
 import { describeCommand, renderCommandHelp, renderRootHelp, type CommandHelp, type GlobalOption } from "./Help.ts"
 import { databaseMessage, describeDatabaseMessage } from "@o1coder/store/SqlErrors"
-import { ExitCode, exitCodeOf } from "./ExitCodes.ts"
+import { DATABASE_UNAVAILABLE, ExitCode, exitCodeOf } from "./ExitCodes.ts"
 import { AppGraph, globalsProvider } from "./Layers.ts"
 import { TableLayout } from "./Output.ts"
 import { colourAllowed, plainConsole } from "./Terminal.ts"
@@ -95,12 +95,14 @@ const report = (cause: Cause.Cause<unknown>) =>
       return
     }
     const tagged = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
-    process.exitCode =
-      tagged === "DatabaseUnreachable" ? ExitCode.databaseUnreachable : process.exitCode && process.exitCode !== 0 ? process.exitCode : ExitCode.failed
+    // A connection refused at start-up is temporary; a wrong password or a missing database is not.
+    const unavailable = DATABASE_UNAVAILABLE.has(tagged) && (tagged !== "DatabaseConnectFailed" || (error as { temporary?: boolean }).temporary === true)
+    process.exitCode = unavailable ? ExitCode.databaseUnavailable : process.exitCode && process.exitCode !== 0 ? process.exitCode : ExitCode.failed
     // A SqlError's own message is generic ("Failed to execute statement"): show what the database said.
     const said = databaseMessage(error)
     const message = said !== undefined ? describeDatabaseMessage(said) : error instanceof Error ? error.message : String(error)
     yield* Console.error(`error: ${tagged === "" ? "" : `${tagged}: `}${message}`)
+    if (unavailable && tagged === "DatabaseConnectFailed") yield* Console.error(`the database is unavailable for now (exit code ${ExitCode.databaseUnavailable}): retry later`)
     if ((yield* debugConfig) === "1") yield* Console.error(Cause.pretty(cause))
   })
 

@@ -14,6 +14,8 @@ export class DatabaseConnectFailed extends Schema.TaggedError<DatabaseConnectFai
   target: Schema.String,
   reason: Schema.String,
   fix: Schema.String,
+  /** The server may answer later (refused, unreachable, starting up): exit code 75, retry later. */
+  temporary: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   cause: Schema.optional(Schema.Defect)
 }) {
   override get message(): string {
@@ -52,25 +54,30 @@ export const connectFailed = (a: PostgresAddress, error: unknown): DatabaseConne
   const said = databaseMessage(cause)
   const text = said?.message ?? (cause instanceof Error ? cause.message : String(cause))
   const target = describe(a)
-  const make = (reason: string, fix: string) => new DatabaseConnectFailed({ target, reason, fix, cause: error })
+  const make = (reason: string, fix: string, temporary = false) => new DatabaseConnectFailed({ target, reason, fix, temporary, cause: error })
   switch (code) {
     case "ECONNREFUSED":
-      return make(`connection refused (nothing listens on ${a.host}:${a.port})`, `start Postgres (sudo service postgresql start), or correct the host and port in --database-url`)
+      return make(`connection refused (nothing listens on ${a.host}:${a.port})`, `start Postgres (sudo service postgresql start), or correct the host and port in --database-url`, true)
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return make(`host ${a.host} not found (${code})`, "correct the host in --database-url")
     case "ETIMEDOUT":
     case "EHOSTUNREACH":
     case "ENETUNREACH":
-      return make(`${a.host}:${a.port} is unreachable (${code})`, "check the host, the port and the network (a firewall?)")
+      return make(`${a.host}:${a.port} is unreachable (${code})`, "check the host, the port and the network (a firewall?)", true)
     case "3D000":
       return make(`SQLSTATE 3D000: ${text}`, `create it (createdb -h ${a.host} -p ${a.port} -U ${a.user} ${a.database}), or name an existing database in --database-url`)
     case "28P01":
     case "28000":
       return make(`SQLSTATE ${code}: ${text}`, "check the user and password in --database-url (and pg_hba.conf on the server)")
     case "57P03":
-      return make(`SQLSTATE 57P03: ${text}`, "the server is starting or shutting down: try again in a moment")
+      return make(`SQLSTATE 57P03: ${text}`, "the server is starting or shutting down: try again in a moment", true)
     default:
-      return make(`${code !== "" ? `${code}: ` : ""}${text}`, "check that Postgres runs and that --database-url names it")
+      // A reset, a timeout, a connection exception (08xxx): the server may answer later.
+      return make(
+        `${code !== "" ? `${code}: ` : ""}${text}`,
+        "check that Postgres runs and that --database-url names it",
+        code === "ECONNRESET" || code.startsWith("08") || /timeout|timed out|Connection terminated/i.test(text)
+      )
   }
 }
