@@ -62,6 +62,9 @@ export const describeTarget = (target: DatabaseTarget): string =>
     ? `postgres ${Redacted.value(target.url).replace(/\/\/[^@/]*@/, "//***@")}`
     : `pglite ${target.dataDir ?? "(in memory)"}`
 
+/** How long one PGlite statement may block the program before it ends, resumable (PgliteClient `stallLimit`). */
+const stallLimit = Config.duration("O1CODER_PGLITE_STALL_LIMIT").pipe(Config.withDefault(Duration.seconds(30)))
+
 const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown, DatabaseOutage> => {
   if (target._tag === "Postgres") {
     const address = parsePostgresUrl(Redacted.value(target.url))
@@ -86,7 +89,18 @@ const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, u
   }
   if (target.dataDir !== undefined) NodeFs.mkdirSync(target.dataDir, { recursive: true })
   const dataDir = target.dataDir
-  return Layer.unwrapEffect(Effect.map(DatabaseOutage, (outage) => PgliteClient.layer({ dataDir, onBroken: outage.broken })))
+  return Layer.unwrapEffect(
+    Effect.all([DatabaseOutage, stallLimit]).pipe(
+      Effect.map(([outage, limit]) =>
+        PgliteClient.layer({
+          dataDir,
+          onBroken: outage.broken,
+          // An in-memory database has no storage to fail; 0 turns the watchdog off.
+          stallLimit: dataDir === undefined || Duration.toMillis(limit) === 0 ? undefined : limit
+        })
+      )
+    )
+  )
 }
 
 /**

@@ -3,7 +3,9 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import { makeCompiler } from "@effect/sql-pg/PgClient"
-import { Effect, Layer, Stream } from "effect"
+import { Duration, Effect, Layer, Stream } from "effect"
+import * as NodeFs from "node:fs"
+import * as StallWatchdog from "./StallWatchdog.ts"
 
 /**
  * A small in-process SqlClient over PGlite (Postgres compiled to WebAssembly). There is no
@@ -13,14 +15,24 @@ import { Effect, Layer, Stream } from "effect"
 export interface PgliteOptions {
   /** Data directory on disk; `undefined` keeps the database in memory. */
   readonly dataDir: string | undefined
-  /** Told once when a storage error has made the instance unusable (see `isStorageFailure`). */
+  /** Told once when a storage error has made the instance unusable (see `isStorageFailure`), naming the data directory. */
   readonly onBroken?: ((reason: string) => Effect.Effect<void>) | undefined
+  /**
+   * How long one statement may block the event loop before the process ends (exit 75, resumable;
+   * see `StallWatchdog`); `undefined`: no watchdog. A blocked statement is a PGlite whose storage
+   * failed in a way the driver did not see; a healthy statement of o1coder takes milliseconds.
+   */
+  readonly stallLimit?: Duration.Duration | undefined
 }
+
+/** The exit code of a process whose store became unusable: temporary, retry (resume) later (sysexits' EX_TEMPFAIL). */
+export const EXIT_TEMPFAIL = 75
 
 /**
  * An error from PGlite's files (EPERM, EIO, a full disk) or a PANIC/FATAL. After one, PGlite may
  * spin inside its wasm on the next statement, blocking the event loop (and with it Ctrl-C): such an
- * instance takes no statement again.
+ * instance takes no statement again. Seen (issue 21): a failed WAL write, then the Sync that
+ * PGlite's own `query`/`exec` send in their `finally` loops forever in `XLogFlush`.
  */
 export const isStorageFailure = (error: unknown): boolean => {
   const e = error as { code?: unknown; severity?: unknown; message?: unknown } | null
@@ -44,6 +56,18 @@ export const make = (options: PgliteOptions) =>
           const { PGlite } = await import("@electric-sql/pglite")
           const db = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir)
           await db.waitReady
+          // Every protocol exchange, PGlite's own Sync after a failed statement included, goes through
+          // this method: after a storage failure none reaches the wasm again (it would spin there).
+          const exchange = db.execProtocolStream.bind(db)
+          db.execProtocolStream = async (...args: Parameters<typeof exchange>) => {
+            if (broken !== undefined) throw new Error(`PGlite at ${where} is unusable after a storage error: ${broken}`)
+            try {
+              return await exchange(...args)
+            } catch (error) {
+              if (broken === undefined && isStorageFailure(error)) broken = String((error as Error)?.message ?? error)
+              throw error
+            }
+          }
           return db
         },
         catch: wrapError(`Failed to open PGlite at ${options.dataDir ?? "memory"}`)
@@ -52,20 +76,24 @@ export const make = (options: PgliteOptions) =>
       (db) => Effect.suspend(() => (broken === undefined ? Effect.promise(() => db.close()) : Effect.void)).pipe(Effect.ignore)
     )
     const lock = yield* Effect.makeSemaphore(1)
+    const watchdog = yield* watchdogFor(where, options.stallLimit)
 
+    let told = false
     /** Every statement, unless a storage error broke the instance: then none (it fails at once). */
     const guarded = <A>(f: () => Promise<A>): Effect.Effect<A, SqlError> =>
       Effect.suspend(() => {
-        if (broken !== undefined) {
+        if (broken !== undefined && told) {
           return Effect.fail(new SqlError({ message: `PGlite at ${where} is unusable after a storage error: ${broken}` }))
         }
-        return Effect.tryPromise({ try: f, catch: (cause) => cause }).pipe(
+        // Started outside the fiber's own stack: a watchdog's termination of a blocked call unwinds only PGlite.
+        return Effect.tryPromise({ try: () => watchdog.track(() => Promise.resolve().then(f)), catch: (cause) => cause }).pipe(
           Effect.catchAll((cause) => {
             const error = wrapError("Failed to execute statement")(cause)
-            if (!isStorageFailure(cause) || broken !== undefined) return Effect.fail(error)
-            broken = String((cause as Error)?.message ?? cause)
-            return Effect.zipRight(options.onBroken?.(broken) ?? Effect.void, Effect.fail(error))
-        })
+            if (broken === undefined && isStorageFailure(cause)) broken = String((cause as Error)?.message ?? cause)
+            if (broken === undefined || told) return Effect.fail(error)
+            told = true
+            return Effect.zipRight(options.onBroken?.(`PGlite at ${where}: ${broken}`) ?? Effect.void, Effect.fail(error))
+          })
         )
       })
 
@@ -119,6 +147,28 @@ export const make = (options: PgliteOptions) =>
       spanAttributes: [["db.system.name", "pglite"]]
     })
   })
+
+const unguarded = { track: <A>(f: () => Promise<A>) => f() }
+
+/** The stall watchdog for the driver's statements, stopped with the client's scope. */
+const watchdogFor = (where: string, limit: Duration.Duration | undefined) =>
+  limit === undefined
+    ? Effect.succeed(unguarded)
+    : Effect.acquireRelease(
+        Effect.sync(() => {
+          const seconds = Math.round(Duration.toSeconds(limit))
+          const said = `PGlite at ${where} stopped responding: one statement blocked the program for ${seconds} s (its storage has likely failed: a read-only, full or failing disk).\nfix the disk, then resume the run (npx o1coder resume RUN_ID; o1coder runs lists them).`
+          return StallWatchdog.start({
+            limitMillis: Duration.toMillis(limit),
+            message: `error: DatabaseBroken: ${said}`,
+            onStall: () => {
+              NodeFs.writeSync(2, `\nerror: DatabaseBroken: ${said}\n`)
+              process.exit(EXIT_TEMPFAIL)
+            }
+          })
+        }),
+        (watchdog) => Effect.sync(() => watchdog.stop())
+      )
 
 export const layer = (options: PgliteOptions): Layer.Layer<SqlClient.SqlClient, SqlError> =>
   Layer.scoped(SqlClient.SqlClient, make(options)).pipe(Layer.provide(Reactivity.layer))
