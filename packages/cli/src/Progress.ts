@@ -41,6 +41,18 @@ export const renderLine = (label: string, done: number, total: number, elapsed: 
   return width === undefined ? full : fitWidth(full, width)
 }
 
+/**
+ * A condition of the whole program (`waiting for the database (12 s)`) that every progress line drawn
+ * in place shows after its own detail until it is cleared: the terminal's one status line, not a
+ * line of its own between redraws. `inPlace` tells whether such a line is on screen now.
+ */
+const shown = { condition: undefined as string | undefined, inPlace: 0 }
+
+export const setCondition = (text: string | undefined): Effect.Effect<void> => Effect.sync(() => void (shown.condition = text))
+
+/** True while a progress line is redrawn in place on a terminal (a condition then appears on it). */
+export const drawsInPlace: Effect.Effect<boolean> = Effect.sync(() => shown.inPlace > 0)
+
 export interface ProgressOptions {
   readonly stream?: NodeJS.WriteStream | undefined
   /** Milliseconds between plain lines on progress / while nothing moves (not a terminal). */
@@ -61,7 +73,9 @@ export const makeProgress = (label: string, total: number, options: ProgressOpti
     const drawnKey = () => `${state.done}/${state.total}/${state.detail ?? ""}`
     let finished = false
 
-    const line = (width?: number) => renderLine(label, state.done, state.total, Date.now() - started, state.detail, width)
+    const detail = () => (tty && shown.condition !== undefined ? [state.detail, shown.condition].filter((d) => d).join("   ") : state.detail)
+    const line = (width?: number) => renderLine(label, state.done, state.total, Date.now() - started, detail(), width)
+    if (tty) shown.inPlace++
     const draw = () => {
       if (tty) stream.write(`\r\x1b[2K${line(Math.max(20, (stream.columns ?? 80) - 1))}`)
       else stream.write(`${line()}\n`)
@@ -87,6 +101,7 @@ export const makeProgress = (label: string, total: number, options: ProgressOpti
           if (finished) return
           finished = true
           clearInterval(clock)
+          if (tty) shown.inPlace--
           state = { done: done ?? state.done, total: state.total, detail: detail ?? state.detail }
           // A log already has this line when the last update drew it.
           if (tty || drawnKey() !== lastDrawn) draw()

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { groups, loadAll, registry } from "../src/commands/index.ts"
 import { describeCommand, renderCommandHelp, renderRootHelp, type CommandHelp } from "../src/Help.ts"
 import { renderTable } from "../src/Output.ts"
-import { makeProgress } from "../src/Progress.ts"
+import { drawsInPlace, makeProgress, setCondition } from "../src/Progress.ts"
 
 const widest = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length))
 
@@ -56,6 +56,31 @@ describe("progress", () => {
       expect([...w.replace("\r\x1b[2K", "")].length).toBeLessThanOrEqual(39)
     }
     expect(writes.at(-2)).toContain("32/32")
+  })
+
+  it("a condition of the program (waiting for the database) is part of the line drawn in place, not a line of its own", async () => {
+    const { stream, writes } = fakeStream(true, 200)
+    expect(await Effect.runPromise(drawsInPlace)).toBe(false)
+    const progress = await Effect.runPromise(makeProgress("round 1 search", 4, { stream }))
+    expect(await Effect.runPromise(drawsInPlace)).toBe(true)
+    await Effect.runPromise(setCondition("waiting for the database (3 s)"))
+    await Effect.runPromise(progress.update(4, "demo/a"))
+    await Effect.runPromise(setCondition(undefined))
+    await Effect.runPromise(progress.finish())
+    expect(await Effect.runPromise(drawsInPlace)).toBe(false)
+    const waiting = writes.filter((w) => w.includes("waiting for the database (3 s)"))
+    expect(waiting.length).toBeGreaterThan(0)
+    for (const w of waiting) expect(w).toMatch(/^\r\x1b\[2Kround 1 search .*4\/4.*demo\/a   waiting for the database \(3 s\)$/)
+    expect(writes.at(-2)).not.toContain("waiting")
+    // In a log the line is plain and never carries it: the run prints the notice as a line of its own.
+    const log = fakeStream(false)
+    const plain = await Effect.runPromise(makeProgress("round 1 search", 2, { stream: log.stream, plainEveryMs: 0 }))
+    expect(await Effect.runPromise(drawsInPlace)).toBe(false)
+    await Effect.runPromise(setCondition("waiting for the database (3 s)"))
+    await Effect.runPromise(plain.update(1))
+    await Effect.runPromise(setCondition(undefined))
+    await Effect.runPromise(plain.finish(undefined, 2))
+    expect(log.writes.join("")).not.toContain("waiting")
   })
 
   it("in a log: plain lines, the last one once", async () => {

@@ -17,6 +17,7 @@ import * as NodeFs from "node:fs"
 import { provide, provideWith, withStore } from "../Layers.ts"
 import { advertiseOption, clusterOptions, listenOption } from "./cluster.ts"
 import { output, printTable, tableText } from "../Output.ts"
+import { drawsInPlace, printNotice, setCondition } from "../Progress.ts"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table."))
 
@@ -93,26 +94,43 @@ export const reportLegend = {
 
 export const reportText = (rows: ReadonlyArray<RoundReport>) => tableText(reportRows(rows), reportColumns, reportLegend)
 
-/** `waiting for the database (12 s)` on stderr while an outage lasts (at 1, 5, 10 s, then every 10 s), and its end. */
+/**
+ * `waiting for the database (12 s)` while an outage lasts, and its end. On a terminal it is part of
+ * the progress line drawn in place (ticking every second); otherwise (a log, CI) it is a line of its
+ * own at 1, 5, 10 s, then every 10 s.
+ */
 const outageNotices = (outage: DatabaseOutage) =>
   Effect.gen(function* () {
     let printed = 0
+    let waited = false
     for (;;) {
       yield* Effect.sleep("1 second")
       const { waitingSeconds } = yield* outage.state
       if (waitingSeconds === undefined) {
-        if (printed > 0) yield* Console.error(`the database is back; the run continues`)
+        if (waited) {
+          yield* setCondition(undefined)
+          yield* printNotice(`the database is back; the run continues`)
+        }
         printed = 0
+        waited = false
         continue
       }
       const s = Math.floor(waitingSeconds)
+      const notice = `waiting for the database (${s} s)`
+      if (yield* drawsInPlace) {
+        waited = true
+        yield* setCondition(notice)
+        continue
+      }
+      yield* setCondition(undefined)
       const due = printed === 0 ? 1 : printed < 5 ? 5 : printed + 10 - (printed % 10)
       if (s >= due) {
         printed = s
-        yield* Console.error(`waiting for the database (${s} s)`)
+        waited = true
+        yield* printNotice(notice)
       }
     }
-  })
+  }).pipe(Effect.ensuring(setCondition(undefined)))
 
 /** Runs the stored run to the end; Ctrl-C leaves it resumable and says how to resume. */
 const drive = (runId: string, resumeHint: string) =>
