@@ -106,27 +106,32 @@ export const isPyValue = (u: unknown): u is PyValue => {
   return true
 }
 
-export const WireValue: Schema.Schema<PyValue> = Schema.declare(isPyValue, { identifier: "PyValue" })
+export const WireValue: Schema.Schema<PyValue> = Schema.declare(isPyValue, {
+  identifier: "PyValue",
+  // Not the value itself: a malformed one may hold a million nodes.
+  message: () => `not a well-formed value (a PyValue of at most ${MAX_NODES} nodes, depth ${MAX_DEPTH}, ints of ${MAX_INT_DIGITS} digits)`
+})
 
 export const WireStatus = Schema.Literal("ok", "failed", "runtime_error", "memory_exceeded", "timeout", "killed", "compile_error", "output_limit", "not_run")
 export type WireStatus = typeof WireStatus.Type
 
 const RequestId = Schema.Int.pipe(Schema.positive())
 
+// Optional fields are exact (absent, never `undefined`: JSON has none), so a bad value is reported once, as itself.
 export const ExpectedEntry = Schema.Struct({
-  v: Schema.optional(WireValue),
-  e: Schema.optional(Schema.String),
-  lost: Schema.optional(Schema.Boolean)
+  v: Schema.optionalWith(WireValue, { exact: true }),
+  e: Schema.optionalWith(Schema.String, { exact: true }),
+  lost: Schema.optionalWith(Schema.Boolean, { exact: true })
 })
 export type ExpectedEntry = typeof ExpectedEntry.Type
 
 export const ResultEntry = Schema.Struct({
   s: WireStatus,
   ms: Schema.Number,
-  v: Schema.optional(WireValue),
-  e: Schema.optional(Schema.String),
-  o: Schema.optional(Schema.String),
-  f: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+  v: Schema.optionalWith(WireValue, { exact: true }),
+  e: Schema.optionalWith(Schema.String, { exact: true }),
+  o: Schema.optionalWith(Schema.String, { exact: true }),
+  f: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), { exact: true })
 })
 export type ResultEntry = typeof ResultEntry.Type
 
@@ -152,6 +157,19 @@ const decoders = Object.fromEntries(Object.entries(Lines).map(([k, schema]) => [
 }
 const TAGS = ["res", "r", "x", "done", "error", "ready"] as const
 
+/** `res[0].v` for the path ["res", 0, "v"]. */
+const fieldOf = (path: ReadonlyArray<PropertyKey>): string =>
+  path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("") || "(the line)"
+
+/** What is wrong with a frame, field by field: `a "r" frame: field ms: Expected number, actual "x"`. */
+const describeIssues = (tag: string, e: ParseResult.ParseError): string => {
+  const seen = new Set<string>()
+  // One message per field (the first: a union's later alternatives say the same thing less well).
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(e).filter((i) => !seen.has(fieldOf(i.path)) && seen.add(fieldOf(i.path)))
+  const fields = issues.slice(0, 3).map((i) => `field ${fieldOf(i.path)}: ${i.message.slice(0, 200)}`)
+  return `a "${tag}" frame: ${fields.join("; ")}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ""}`
+}
+
 /** A line of the server's output, decoded; Left with the reason when it is too long or malformed. */
 export const decodeLine = (line: string): Either.Either<ServerLine, string> => {
   if (line.length > LINE_MAX) return Either.left(`a reply line of ${line.length} characters (limit ${LINE_MAX})`)
@@ -165,7 +183,7 @@ export const decodeLine = (line: string): Either.Either<ServerLine, string> => {
   if (tag === undefined) return Either.left(`a line of no known kind: ${line.slice(0, 200)}`)
   const decoded: Either.Either<unknown, ParseResult.ParseError> = decoders[tag](json)
   return Either.mapBoth(decoded, {
-    onLeft: (e) => ParseResult.TreeFormatter.formatErrorSync(e).slice(0, 500),
+    onLeft: (e) => describeIssues(tag, e),
     onRight: (line) => ({ _tag: tag, line }) as ServerLine
   })
 }

@@ -9,6 +9,12 @@ import type { Worker, WorkerLost } from "./Worker.ts"
  * queues behind another (e.g. a candidate spending its deadline) only when every worker is busy. A slot's
  * worker is (re)started lazily when it is dead or worn out; a job lost because its worker died (not by
  * the watchdog) is retried once on a fresh one.
+ *
+ * Not `effect/Pool`: with `concurrency: 2` (two jobs per worker) it hands out the first item of its
+ * available set, not the one with the fewest jobs in flight, so a job could wait in the stdin of a
+ * worker whose candidate spends its deadline while the other worker is idle (`Channel.test.ts`
+ * checks that it does not); with `concurrency: 1` the pipelining (the next job already in the
+ * server's stdin while Node handles a reply) is lost.
  */
 export type Outcome =
   | { readonly _tag: "reply"; readonly reply: WireReply }
