@@ -104,6 +104,6 @@ describe("kill test", () => {
         NodeFs.rmSync(dir, { recursive: true, force: true })
         for (const db of [whole, killed]) if (db.url.startsWith("pglite:")) NodeFs.rmSync(db.url.slice(7), { recursive: true, force: true })
       }).pipe(Effect.scoped),
-    170_000
+    300_000
   )
 })
