@@ -62,7 +62,7 @@ describe("SandboxFusion /run_code", () => {
           const client = yield* python(CLIENT, JSON.stringify({
             url,
             timeout: 2,
-            cases: cases.map((c) => ({ code: c.code, inputs: c.tests.map((t) => (t as any).input), outputs: c.tests.map((t) => (t as any).output) }))
+            cases: cases.map((c) => ({ code: c.code, inputs: c.tests.map((t) => t.input), outputs: c.tests.map((t) => t.output) }))
           }), {})
           expect(client.stderr).toBe("")
           const verl: Array<Array<boolean | number>> = JSON.parse(client.stdout)

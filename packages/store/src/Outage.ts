@@ -2,7 +2,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import { makeCompiler } from "@effect/sql-pg/PgClient"
-import { Chunk, Config, Deferred, Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
+import { Chunk, Config, Deferred, Duration, Effect, Option, Predicate, Schedule, Schema, Stream } from "effect"
 
 /** The database stayed unreachable longer than the outage limit: the run stops, resumable. */
 export class DatabaseUnreachable extends Schema.TaggedError<DatabaseUnreachable>()("DatabaseUnreachable", {
@@ -33,13 +33,19 @@ const TRANSIENT_MESSAGES = /Connection terminated|connection terminated|timeout 
  */
 export const isTransient = (error: unknown): boolean => {
   const seen = new Set<unknown>()
-  for (let e: any = error; e !== undefined && e !== null && !seen.has(e); e = e.cause) {
+  for (let e: unknown = error; e !== undefined && e !== null && !seen.has(e); e = Predicate.hasProperty(e, "cause") ? e.cause : undefined) {
     seen.add(e)
-    const code = typeof e.code === "string" ? e.code : undefined
+    const code = Predicate.hasProperty(e, "code") && typeof e.code === "string" ? e.code : undefined
     if (code !== undefined && (TRANSIENT_CODES.has(code) || code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03")) return true
-    if (typeof e.message === "string" && TRANSIENT_MESSAGES.test(e.message)) return true
+    if (Predicate.hasProperty(e, "message") && typeof e.message === "string" && TRANSIENT_MESSAGES.test(e.message)) return true
   }
   return false
+}
+
+/** The driver's own message: the cause's (a SqlError wraps it), else the error's, else its text. */
+const reasonOf = (error: unknown): string => {
+  const messageOf = (e: unknown) => (Predicate.hasProperty(e, "message") && e.message !== undefined && e.message !== null ? String(e.message) : undefined)
+  return messageOf(Predicate.hasProperty(error, "cause") ? error.cause : undefined) ?? messageOf(error) ?? String(error)
 }
 
 export interface OutageState {
@@ -66,7 +72,7 @@ export class DatabaseOutage extends Effect.Service<DatabaseOutage>()("o1coder/Da
     const failed = (error: unknown) =>
       Effect.gen(function* () {
         const now = Date.now()
-        const reason = String((error as any)?.cause?.message ?? (error as any)?.message ?? error)
+        const reason = reasonOf(error)
         if (since === undefined) {
           since = now
           yield* Effect.logWarning(`database connection lost (${reason}): retrying for up to ${Duration.format(limit)}`)
@@ -129,6 +135,12 @@ const transientDefectsAsFailures = <A, E, R>(effect: Effect.Effect<A, E, R>): Ef
     isTransient(defect) ? Effect.fail(new SqlError({ cause: defect, message: "Connection lost in a transaction" })) : Effect.die(defect)
   )
 
+/** The client's row transform (its name transforms), when it has one. */
+const transformedBy =
+  (transformRows: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined) =>
+  (rows: ReadonlyArray<object>): ReadonlyArray<object> =>
+    transformRows !== undefined ? transformRows(rows) : rows
+
 /**
  * `inner` with every statement, and every outermost transaction as a whole, retried through the
  * outage. Statements inside a transaction are not retried one by one: the transaction is.
@@ -136,17 +148,16 @@ const transientDefectsAsFailures = <A, E, R>(effect: Effect.Effect<A, E, R>): Ef
 export const resilient = (inner: SqlClient.SqlClient, outage: DatabaseOutage) =>
   Effect.gen(function* () {
     const connection: Connection = {
-      execute: (sql, params, transformRows) =>
-        outage.retry(inner.unsafe(sql, params)).pipe(Effect.map((rows) => (transformRows ? transformRows(rows as any) : rows))) as any,
+      execute: (sql, params, transformRows) => outage.retry(inner.unsafe(sql, params)).pipe(Effect.map(transformedBy(transformRows))),
       executeRaw: (sql, params) => outage.retry(inner.unsafe(sql, params).raw),
       executeValues: (sql, params) => outage.retry(inner.unsafe(sql, params).values),
       executeUnprepared: (sql, params, transformRows) =>
-        outage.retry(inner.unsafe(sql, params).unprepared).pipe(Effect.map((rows) => (transformRows ? transformRows(rows as any) : rows))) as any,
+        outage.retry(inner.unsafe(sql, params).unprepared).pipe(Effect.map(transformedBy(transformRows))),
       // Streams are not retried (a half-read stream cannot be resumed); nothing in o1coder streams rows.
       executeStream: (sql, params, transformRows) =>
         inner.unsafe(sql, params).stream.pipe(
-          Stream.mapChunks((rows) => (transformRows ? Chunk.unsafeFromArray(transformRows(Chunk.toReadonlyArray(rows) as any)) : rows))
-        ) as any
+          Stream.mapChunks((rows) => Chunk.unsafeFromArray(transformedBy(transformRows)(Chunk.toReadonlyArray(rows))))
+        )
     }
     const client = yield* SqlClient.make({
       acquirer: Effect.succeed(connection),

@@ -8,6 +8,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as RayBackend from "../src/backends/Ray.ts"
 import * as FakeRayServer from "../src/testing/FakeRayServer.ts"
+import type { ResolvedSpec } from "../src/JobSpec.ts"
 import { Trainer, TrainingBackends } from "../src/Trainer.ts"
 import { checkpointCommand, countLines, makeDataset, registerBase, tempDir } from "./trainerFixtures.ts"
 
@@ -17,8 +18,8 @@ const dir = tempDir("o1coder-ray-")
 const dataset = makeDataset(dir)
 const RUN = `R-${process.pid}-${Date.now()}`
 const spec = (command: string, extra: Record<string, unknown> = {}) => ({
-  backend: "ray",
-  stage: "policy-dpo",
+  backend: "ray" as const,
+  stage: "policy-dpo" as const,
   runId: RUN,
   round: 2,
   baseModelPath: "Qwen/Qwen2.5-0.5B",
@@ -87,8 +88,9 @@ describe("Trainer with the Ray Jobs REST backend (against the fake Ray server)",
         const counter = Path.join(dir, "runs-dup")
         const s = spec(`echo run >> ${counter}; sleep 0.3`)
         const backend = yield* RayBackend.make({ address: fake.address })
-        const id = trainer.idOf({ ...s, baseModelSpec: "simulated", datasets: [dataset] } as any) // as resolved: the parent's spec
-        const prepared = { id, spec: { ...s, datasets: [dataset] } as any, command: s.command, jobDir: dir, outputDir: dir, logPath: "", retry: false }
+        const resolved: ResolvedSpec = { ...s, baseModelSpec: "simulated", datasets: [dataset] } // as resolved: the parent's spec
+        const id = trainer.idOf(resolved)
+        const prepared = { id, spec: { ...s, datasets: [dataset] }, command: s.command, jobDir: dir, outputDir: dir, logPath: "", retry: false }
         expect(yield* backend.submit(prepared)).toEqual({ externalId: id, attached: false })
         const job = yield* trainer.submit(s)
         expect(job.id).toBe(id)

@@ -7,6 +7,7 @@ import { execFileSync, execSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as SlurmBackend from "../src/backends/Slurm.ts"
+import type { ResolvedSpec } from "../src/JobSpec.ts"
 import { Trainer, TrainingBackends } from "../src/Trainer.ts"
 import { checkpointCommand, countLines, makeDataset, registerBase, tempDir } from "./trainerFixtures.ts"
 
@@ -28,8 +29,8 @@ const workDir = Path.join(dir, "jobs")
 const dataset = makeDataset(dir)
 const RUN = `R-${process.pid}-${Date.now()}`
 const spec = (command: string, extra: Record<string, unknown> = {}) => ({
-  backend: "slurm",
-  stage: "prm",
+  backend: "slurm" as const,
+  stage: "prm" as const,
   // A run id of its own: job ids are stable across processes, and Slurm outlives a test run.
   runId: RUN,
   round: 1,
@@ -95,7 +96,7 @@ describe.skipIf(!hasSbatch)("Trainer with the real Slurm (sbatch present)", () =
         const trainer = yield* Trainer
         const counter = Path.join(dir, "runs-lost")
         const s = spec(`echo run >> ${counter}; sleep 2`)
-        const resolved = { ...s, baseModelSpec: "simulated", datasets: [dataset] } as any // as the trainer resolves it (the parent's spec)
+        const resolved: ResolvedSpec = { ...s, baseModelSpec: "simulated", datasets: [dataset] } // as the trainer resolves it (the parent's spec)
         const id = trainer.idOf(resolved)
         const jobDir = Path.join(workDir, id)
         const backend = SlurmBackend.make()
