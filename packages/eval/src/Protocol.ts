@@ -1,4 +1,4 @@
-import { protocol as problemsProtocol } from "@o1coder/problems/Protocol"
+import { testVisibility } from "@o1coder/problems/TestVisibility"
 import { describeGrading, gradingFor } from "./Grading.ts"
 
 /**
@@ -33,7 +33,7 @@ const standardPrompt = (dataset: string): string => {
 
 /** Visible and held-out tests as the problems package declares them for the dataset. */
 const describe = (dataset: string) => {
-  const p = problemsProtocol(dataset)
+  const p = testVisibility(dataset)
   return {
     visible: p.visible,
     heldOut: `${p.heldOut}${p.labelsFromReference ? "; expected values of held-out inputs from running the reference solution" : ""}${p.usesAtol ? ", floats within the task's atol" : ""}`,

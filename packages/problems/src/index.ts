@@ -5,14 +5,14 @@
  *
  *   importProblems(path, { format, dataset? })  -> { imported, rejected: InputError[], skipped }
  *   readProblems(path, format, dataset?)        -> the problems without touching the store
- *   protocol(dataset)                           -> which tests are visible / held out
+ *   testVisibility(dataset)                     -> which tests are visible / held out
  *   parseAssert(source, entryPoint?)            -> CallTest | AssertTest
  *   demoProblemsPath()                          -> packages/problems/data/demo-problems.jsonl
  */
 export { ProblemsRepo, type ProblemRecord, type ListOptions, type CountOptions, type SplitCount } from "@o1coder/store/ProblemsRepo"
 export { FORMATS, type Format, inferFormat, readProblems, importProblems, type ImportReport } from "./Import.ts"
 export type { ParsedFile, Skipped } from "./Records.ts"
-export { protocol, PROTOCOLS, type Protocol } from "./Protocol.ts"
+export { testVisibility, TEST_VISIBILITY, type TestVisibility } from "./TestVisibility.ts"
 export { parseAssert, splitTopLevel, calledName } from "./PyAssert.ts"
 export { parseRawJson, toPython, toPythonArgs, toPlain, RawNumber, type RawJson } from "./Json.ts"
 export { readMbpp, readMbppSanitized } from "./Mbpp.ts"

@@ -16,8 +16,8 @@ import { Limits, type RunRequest, Sandbox, SandboxError } from "./Sandbox.ts"
 const encodeTests = Schema.encodeSync(Schema.Array(Test))
 const encodeLimits = Schema.encodeSync(Limits)
 
-/** The suite part of the key: everything but the code that decides the verdicts. */
-export const suiteHash = (request: RunRequest): string => {
+/** The suite part of the execution key: everything but the code that decides the verdicts. */
+export const suiteKey = (request: RunRequest): string => {
   // Completions scored against one suite share its tests array: its hash is computed once per form.
   const form = `${request.kind}\u0000${request.entryPoint ?? ""}\u0000${request.atol ?? ""}\u0000${request.stopAtFirstFailure === true}\u0000${request.captureStdout === true}\u0000${request.setup ?? ""}`
   // Runs with files are hashed each time (their files are not part of the form).
@@ -51,7 +51,7 @@ const computeSuiteHash = (request: RunRequest): string =>
 
 export const executionKey = (request: RunRequest): { readonly key: string; readonly codeHash: string; readonly suiteHash: string } => {
   const codeHash = sha256(request.code)
-  const suite = suiteHash(request)
+  const suite = suiteKey(request)
   const limits = encodeLimits(request.limits ?? Limits.default)
   // Per-test deadlines decide timeouts as the limits do (only when set: earlier keys stay what they were).
   const perTest = request.testLimitsMs !== undefined ? { testLimitsMs: request.testLimitsMs } : {}

@@ -1,5 +1,5 @@
 import { Args, Command, Options } from "@effect/cli"
-import { FORMATS, importProblems, inferFormat, protocol } from "@o1coder/problems"
+import { FORMATS, importProblems, inferFormat, testVisibility } from "@o1coder/problems"
 import { InputError, Problem, type Test } from "@o1coder/domain"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { Console, Effect, Option, Schema } from "effect"
@@ -132,7 +132,7 @@ const show = Command.make("show", { id, json }, (o) =>
   Effect.gen(function* () {
     const p = yield* (yield* ProblemsRepo).get(o.id)
     if (o.json) return yield* printJson(Schema.encodeSync(Problem)(p))
-    const proto = protocol(p.dataset)
+    const proto = testVisibility(p.dataset)
     const lines = [
       `id:         ${p.id}   (dataset ${p.dataset}, task ${p.taskId}, split ${p.split}, kind ${p.kind})`,
       ...(p.entryPoint !== undefined ? [`entry:      ${p.entryPoint}`] : []),

@@ -3,7 +3,7 @@
  * (held out), declared as data. Importers apply it when they build a Problem; evaluation reads
  * it to say what a score means.
  */
-export interface Protocol {
+export interface TestVisibility {
   readonly dataset: string
   /** What lands in `visibleTests`. */
   readonly visible: string
@@ -15,7 +15,7 @@ export interface Protocol {
   readonly usesAtol: boolean
 }
 
-export const PROTOCOLS: ReadonlyArray<Protocol> = [
+export const TEST_VISIBILITY: ReadonlyArray<TestVisibility> = [
   {
     dataset: "mbpp",
     visible: "the first assert of test_list (the example the statement shows)",
@@ -60,9 +60,9 @@ export const PROTOCOLS: ReadonlyArray<Protocol> = [
   }
 ]
 
-/** The protocol of a dataset; any other name is a generic file, whose records say which tests are which. */
-export const protocol = (dataset: string): Protocol =>
-  PROTOCOLS.find((p) => p.dataset === dataset) ?? {
+/** The test visibility of a dataset; any other name is a generic file, whose records say which tests are which. */
+export const testVisibility = (dataset: string): TestVisibility =>
+  TEST_VISIBILITY.find((p) => p.dataset === dataset) ?? {
     dataset,
     visible: "visible_tests as the file gives them",
     heldOut: "held_out_tests and held_out_inputs as the file gives them",
