@@ -52,6 +52,8 @@ export const InlineProblem = Schema.Struct({
   entry_point: Schema.optional(Schema.NullOr(Schema.String)),
   setup: Schema.optional(Schema.NullOr(Schema.String)),
   atol: Schema.optional(Schema.NullOr(Schema.Number)),
+  /** The problem's text, which a configured PRM reads with each step prefix. */
+  statement: Schema.optional(Schema.String),
   tests: Schema.Array(InlineTest)
 })
 export type InlineProblem = typeof InlineProblem.Type
@@ -97,8 +99,10 @@ export const RewardResult = Schema.Struct({
   total: Schema.Int,
   pass_ratio: Schema.Number,
   verdicts: Schema.Array(TestVerdict),
-  /** φ = α(t)·reward + (1−α(t))·(1/m)·Σ γ^j·r_j, when step rewards were given. */
+  /** φ = α(t)·reward + (1−α(t))·(1/m)·Σ γ^j·r_j, when step rewards were given or a PRM scored the steps. */
   phi: Schema.optional(Schema.Number),
+  /** The process rewards r_j the service's PRM gave the completion's steps (step format only). */
+  step_rewards: Schema.optional(Schema.Array(Schema.Number)),
   problem_id: Schema.NullOr(Schema.String),
   suite_id: Schema.NullOr(Schema.String),
   ms: Schema.Number

@@ -1,4 +1,4 @@
-import { parseStep } from "@o1coder/domain"
+import { parseStep, type Step } from "@o1coder/domain"
 
 const FENCE = /```[ \t]*(?:python3?|py|Python)?[ \t]*\r?\n([\s\S]*?)(?:```|$)/g
 const STEP_HEADER = /^### Step \d+ \[/m
@@ -11,6 +11,12 @@ const lastFenced = (text: string): string | undefined => {
     if (code.length > 0) last = code
   }
   return last
+}
+
+/** The steps of a completion in the step format (`### Step n [...]`), or none. */
+export const completionSteps = (completion: string): ReadonlyArray<Step> => {
+  const text = completion.replace(/\r\n/g, "\n")
+  return STEP_HEADER.test(text) ? text.split(/^### Step \d+ \[/m).slice(1).map((s, i) => parseStep(s, i + 1)) : []
 }
 
 /**

@@ -1,12 +1,12 @@
 import { hashOf, type Execution, type ProblemKind, Test } from "@o1coder/domain"
 import { calledName, parseAssert } from "@o1coder/problems/PyAssert"
-import { Reward, RewardConfig, terminalReward } from "@o1coder/reward"
+import { ProcessReward, Reward, RewardConfig, terminalReward } from "@o1coder/reward"
 import { Limits, Sandbox, type SandboxError } from "@o1coder/sandbox"
 import { ProblemsRepo } from "@o1coder/store/ProblemsRepo"
 import { SuitesRepo, type StoredSuite } from "@o1coder/store/SuitesRepo"
 import { Effect, Option, Schema } from "effect"
 import { BadRequest, type CompletionItem, type InlineProblem, type RewardResult, UnknownProblem, Unavailable } from "./Api.ts"
-import { completionCode } from "./Completion.ts"
+import { completionCode, completionSteps } from "./Completion.ts"
 import { ServeSettingsTag } from "./Settings.ts"
 
 /** What a completion is scored against. */
@@ -18,6 +18,8 @@ export interface Target {
   readonly tests: ReadonlyArray<Test>
   readonly problemId: string | null
   readonly suiteId: string | null
+  /** The problem's text (a PRM reads it), empty when an inline problem gives none. */
+  readonly statement: string
 }
 
 export interface ScoreOptions {
@@ -46,6 +48,9 @@ export class RewardScorer extends Effect.Service<RewardScorer>()("o1coder/Reward
     const suites = yield* SuitesRepo
     const reward = yield* Reward
     const settings = yield* ServeSettingsTag
+    // A PRM the composition root configured (`o1coder serve --prm-url`): it scores the steps of
+    // completions in the step format that bring no step rewards of their own.
+    const prm = yield* Effect.serviceOption(ProcessReward)
     // Suites are immutable once stored: a resolved (problem, suite) pair is kept, bounded.
     const resolved = new Map<string, Target>()
 
@@ -67,7 +72,8 @@ export class RewardScorer extends Effect.Service<RewardScorer>()("o1coder/Reward
         atol: p.atol ?? undefined,
         tests,
         problemId: item.problem_id ?? null,
-        suiteId: item.suite_id ?? null
+        suiteId: item.suite_id ?? null,
+        statement: p.statement ?? ""
       })
     }
 
@@ -115,7 +121,8 @@ export class RewardScorer extends Effect.Service<RewardScorer>()("o1coder/Reward
           atol: problem.atol,
           tests,
           problemId,
-          suiteId: suite.suite.id
+          suiteId: suite.suite.id,
+          statement: problem.statement
         }
         if (resolved.size >= SUITE_CACHE) resolved.clear()
         resolved.set(`${problemId}\u0000${suite.suite.id}`, target)
@@ -171,6 +178,14 @@ export class RewardScorer extends Effect.Service<RewardScorer>()("o1coder/Reward
         const started = performance.now()
         const execution = yield* execute(target, completionCode(item.completion), o).pipe(Effect.mapError(unavailable("sandbox")))
         const terminal = terminalReward(new RewardConfig({ ...config, compileWeight: o.alpha ?? config.compileWeight }), execution)
+        const steps = item.step_rewards === undefined && Option.isSome(prm) ? completionSteps(item.completion) : []
+        const judged =
+          steps.length === 0 || Option.isNone(prm)
+            ? undefined
+            : yield* prm.value
+                .score(steps.map((_, j) => ({ problemId: target.problemId ?? "inline", statement: target.statement, steps: steps.slice(0, j + 1) })))
+                .pipe(Effect.mapError(unavailable("process reward model")))
+        const stepRewards = item.step_rewards ?? judged
         return {
           reward: terminal.reward,
           compiled: execution.compiled,
@@ -183,7 +198,8 @@ export class RewardScorer extends Effect.Service<RewardScorer>()("o1coder/Reward
             ...(v.seen !== undefined ? { seen: v.seen } : {}),
             ...(v.error !== undefined ? { error: v.error } : {})
           })),
-          ...(item.step_rewards !== undefined ? { phi: reward.aggregate(terminal.reward, item.step_rewards, o.step ?? 0) } : {}),
+          ...(stepRewards !== undefined ? { phi: reward.aggregate(terminal.reward, stepRewards, o.step ?? 0) } : {}),
+          ...(judged !== undefined ? { step_rewards: judged } : {}),
           problem_id: target.problemId,
           suite_id: target.suiteId,
           ms: performance.now() - started

@@ -1,5 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { HttpServer } from "@effect/platform"
+import { makeHttpPrm, ProcessReward } from "@o1coder/reward"
 import { Server, Settings } from "@o1coder/serve"
 import { Database } from "@o1coder/store"
 import { Cause, ConfigProvider, Console, Context, Effect, Exit, Layer, Option } from "effect"
@@ -20,6 +21,11 @@ const queue = Options.integer("queue").pipe(
   Options.optional,
   Options.withDescription("Completions admitted at once, running or waiting (default 4096, O1CODER_SERVE_QUEUE); beyond it 429.")
 )
+const prmUrl = Options.text("prm-url").pipe(
+  Options.optional,
+  Options.withDescription("A served PRM (vLLM /pooling, e.g. Qwen2.5-Math-PRM): step-format completions get its step rewards and φ.")
+)
+const prmModel = Options.text("prm-model").pipe(Options.withDefault("Qwen/Qwen2.5-Math-PRM-7B"), Options.withDescription("The PRM's model name on that server."))
 const maxBatch = Options.integer("max-batch").pipe(Options.optional, Options.withDescription("Completions per request at most (default 1024)."))
 
 /** `--workers` as the sandbox's own setting, over the environment's. */
@@ -30,7 +36,7 @@ const withWorkers = (workers: Option.Option<number>) => <A, E, R>(effect: Effect
         Effect.withConfigProvider(effect, ConfigProvider.fromMap(new Map([["O1CODER_SANDBOX_WORKERS", String(workers.value)]])).pipe(ConfigProvider.orElse(() => outer)))
       )
 
-export const serve = Command.make("serve", { host, port, workers, tokenFile, queue, maxBatch }, (o) =>
+export const serve = Command.make("serve", { host, port, workers, tokenFile, queue, maxBatch, prmUrl, prmModel }, (o) =>
   Effect.gen(function* () {
     const limits = yield* Settings.limitsFromConfig
     const settings = yield* Settings.checked({
@@ -44,7 +50,8 @@ export const serve = Command.make("serve", { host, port, workers, tokenFile, que
     })
     const target = yield* Database.targetFromConfig
     return yield* Effect.gen(function* () {
-      const context = yield* Layer.build(Server.layer(settings))
+      const prm = Option.isSome(o.prmUrl) ? Layer.succeed(ProcessReward, makeHttpPrm({ baseUrl: o.prmUrl.value, model: o.prmModel })) : Layer.empty
+      const context = yield* Layer.build(Server.layer(settings).pipe(Layer.provide(prm)))
       const url = Server.urlOf(Context.get(context, HttpServer.HttpServer).address)
       yield* Console.log(`o1coder serve: ${url} (POST /v1/reward, /run_code, /get_reward; GET /ready, /metrics)`)
       yield* Console.log(
