@@ -64,6 +64,7 @@ need demo "CLI bundle (packages/cli/dist)" "node scripts/build-cli.mjs --check" 
 need test "PostgreSQL"                     "command -v pg_ctlcluster"                apt    "postgresql"
 need test "Slurm and munge"                "command -v sbatch && command -v munged"  apt    "slurm-wlm munge"
 need test "PyYAML (verl stand-in of the recipe tests)" "/usr/bin/python3 -c 'import yaml'" apt "python3-yaml"
+need test "requests for Python (verl reward clients in the serve tests)" "/usr/bin/python3 -c 'import requests'" apt "python3-requests"
 need test "cmake and g++ (llama-server)"   "command -v cmake && command -v g++"      apt    "cmake g++"
 need test "Chromium and a font (UI tests)" "[ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/dejavu ]" apt "chromium fonts-dejavu-core"
 need test "PostgreSQL running"             "pg_running"                              root   'pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main start'
