@@ -2,17 +2,12 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import { NotFound, Round, Run, RunId, RunOwner, RunStatus } from "@o1coder/domain"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, Schema, Struct } from "effect"
 import { orDieOnBadRows, selectList } from "./Rows.ts"
 
 /** A `runs` row as selected, with the heartbeat's age measured by the database's own clock. */
 const RunRow = Schema.Struct({
-  id: RunId,
-  name: Schema.String,
-  config: Schema.Unknown,
-  status: RunStatus,
-  createdAt: Schema.DateFromSelf,
-  updatedAt: Schema.DateFromSelf,
+  ...Struct.omit(Run.fields, "owner", "heartbeatAgeSeconds"),
   ownerHost: Schema.NullOr(Schema.String),
   ownerPid: Schema.NullOr(Schema.Number),
   ownerStartedAt: Schema.NullOr(Schema.DateFromSelf),

@@ -1,7 +1,7 @@
 import { notFoundAmong } from "./Known.ts"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { NotFound } from "@o1coder/domain"
+import { Node, NotFound } from "@o1coder/domain"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Effect, Option, Schema } from "effect"
 import { orDieOnBadRows, selectList } from "./Rows.ts"
@@ -59,23 +59,12 @@ export class RoundSearches extends Schema.Class<RoundSearches>("RoundSearches")(
   total: Schema.Number
 }) {}
 
-/** A node as stored (the columns of `nodes`). */
+/** A node as stored (the columns of `nodes`): the domain Node with its ids as plain text. */
 export const NodeRow = Schema.Struct({
+  ...Node.fields,
   id: Schema.String,
   searchId: Schema.String,
-  parentId: Schema.NullOr(Schema.String),
-  seq: Schema.Number,
-  depth: Schema.Number,
-  action: Schema.NullOr(Schema.Literal("A1", "A2", "A3")),
-  body: Schema.String,
-  code: Schema.NullOr(Schema.String),
-  terminal: Schema.Boolean,
-  visits: Schema.Number,
-  valueSum: Schema.Number,
-  reward: Schema.NullOr(Schema.Number),
-  passed: Schema.NullOr(Schema.Number),
-  total: Schema.NullOr(Schema.Number),
-  prior: Schema.NullOr(Schema.Number)
+  parentId: Schema.NullOr(Schema.String)
 })
 export type NodeRow = typeof NodeRow.Type
 
