@@ -62,9 +62,9 @@ const dirFor = (label: string) => {
 }
 
 /** Starts a runner and resolves once it has joined (or rejects with its output if it exits first). */
-const startRunner = (host: string, port: number, url: string) =>
+const startRunner = (host: string, port: number, url: string, env: Record<string, string> = {}, wrap?: ReadonlyArray<string>) =>
   new Promise<ReturnType<typeof startCli>>((resolve, reject) => {
-    const runner = startCli(["runner", "--listen", `${host}:${port}`, "--database-url", url], { cwd: dirFor(`runner-${host}`) })
+    const runner = startCli(["runner", "--listen", `${host}:${port}`, "--database-url", url], { cwd: dirFor(`runner-${host}-${port}`), env, wrap })
     children.push(runner)
     let out = ""
     runner.child.stdout!.on("data", (d) => {
@@ -80,6 +80,93 @@ const startRunner = (host: string, port: number, url: string) =>
  * so none of them fails on a table another is creating (without the lock, one of three in two starts did).
  */
 const startRunners = (url: string) => Promise.all(["127.0.0.2", "127.0.0.3", "127.0.0.4"].map((host) => startRunner(host, 34431, url)))
+
+const VICTIM = "127.0.0.4:34431"
+
+/** How many shards `runner` holds now: the advisory locks of its Postgres sessions (named by the runner). */
+const shardsHeld = async (url: string, runner: string) =>
+  (
+    await query(
+      url,
+      `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where l.locktype = 'advisory' and l.granted and a.datname = current_database() and a.application_name = $1`,
+      [`o1coder runner ${runner}`]
+    )
+  )[0].n as number
+
+/**
+ * A clustered run on three runners (with the embedded reference run of the same configuration
+ * beside it) in which 127.0.0.4 gets `signal` once its running searches have a random number of
+ * nodes stored (seed printed); resolves once the searches it had under way and did not finish while
+ * stopping have moved to the other runners (`moved`: problem → runner), or the run ended.
+ */
+const runUntilVictimStopped = async (label: string, signal: NodeJS.Signals) => {
+  const [refDb, db] = await Promise.all([database(`${label}ref`), database(label)])
+  const reference = runCli(["run", "--config", configFile], { cwd: dirFor(`${label}-ref`), env: { DATABASE_URL: refDb.url } })
+  const runners = await startRunners(db.url)
+  const victim = runners[2]!
+  // Every search starts at once (concurrency 6): once nodes are stored, the victim's searches are under way.
+  const seed = Math.floor(Math.random() * 4) + 2
+  console.log(`${signal} to ${VICTIM} once its running searches have ${seed} nodes stored (seed ${seed})`)
+  const coordinator = runCli(["run", "--config", configFile, "--cluster", "--listen", `127.0.0.1:${20_000 + Math.floor(Math.random() * 20_000)}`], {
+    cwd: dirFor(`${label}-coordinator`),
+    env: { DATABASE_URL: db.url }
+  })
+  let ended = false
+  void coordinator.then(() => (ended = true))
+  let stoppedAt = -1
+  let unfinished: Array<string> = []
+  for (let i = 0; i < 600 && stoppedAt < 0 && !ended; i++) {
+    const [row] = await query(
+      db.url,
+      `select count(*)::int as n from nodes n join searches s on s.id = n.search_id where s.status = 'running' and s.runner = $1`,
+      [VICTIM]
+    )
+    if (row.n >= seed) {
+      victim.child.kill(signal)
+      stoppedAt = row.n
+      // A search of the victim's that completed before the signal stays its own; the rest must move.
+      const open = await query(db.url, `select problem_id from searches where run_id = $1 and runner = $2 and status <> 'completed'`, [runId, VICTIM])
+      unfinished = open.map((r) => r.problem_id)
+    } else await new Promise((r) => setTimeout(r, 200))
+  }
+  expect(stoppedAt, "the victim's searches never started").toBeGreaterThan(0)
+  expect(unfinished.length, "the victim had no search under way at the signal").toBeGreaterThan(0)
+  const victimExit = await victim.done
+  // What the victim finished while it stopped (SIGTERM lets a search end within entityTerminationTimeout) stays its own.
+  const finishedAtExit = await query(db.url, `select problem_id from searches where run_id = $1 and runner = $2 and status = 'completed' and problem_id = any($3)`, [
+    runId,
+    VICTIM,
+    unfinished
+  ])
+  const finishedByVictim = finishedAtExit.map((r) => r.problem_id as string)
+  const toMove = unfinished.filter((p) => !finishedByVictim.includes(p))
+  const holders = async () =>
+    Object.fromEntries(
+      (await query(db.url, `select problem_id, runner from searches where run_id = $1 and problem_id = any($2)`, [runId, toMove])).map((r) => [r.problem_id, r.runner])
+    ) as Record<string, string>
+  let moved = await holders()
+  for (let i = 0; i < 600 && !ended && Object.values(moved).some((r) => r === VICTIM); i++) {
+    await new Promise((r) => setTimeout(r, 200))
+    moved = await holders()
+  }
+  if (ended) moved = await holders()
+  console.log(
+    `after the ${signal} (at ${stoppedAt} nodes) the victim finished [${finishedByVictim.join(", ")}] while stopping; its other searches went to:\n  ` +
+      Object.entries(moved).map(([p, r]) => `${p}: ${r}`).join("\n  ")
+  )
+  return { coordinator, db, moved, refDb: { url: refDb.url, done: reference }, runners, victimExit }
+}
+
+/** The clustered run succeeded with the reference's trees, and paid each model call and execution once. */
+const expectSameRun = async (clustered: CliResult, url: string, refDb: { readonly url: string; readonly done: Promise<CliResult> }) => {
+  expect(clustered.code, clustered.stderr.slice(-3000)).toBe(0)
+  const ref = await refDb.done
+  expect(ref.code, ref.stderr.slice(-3000)).toBe(0)
+  expect(await trees(url)).toEqual(await trees(refDb.url))
+  const paid = `select sum(executions)::int as executions, sum(model_calls)::int as calls, sum(tokens)::int as tokens from searches where run_id = $1`
+  expect(await query(url, paid, [runId])).toEqual(await query(refDb.url, paid, [runId]))
+}
 
 beforeAll(() => {
   root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "o1-cluster-"))
@@ -137,52 +224,60 @@ describe.skipIf(!reachable)("self-play on three runners", () => {
     for (const r of searchRunners) expect(r.health).toBe("healthy")
     expect(searchRunners.reduce((n, r) => n + r.searches, 0)).toBe(6)
 
-    // SIGTERM: each runner releases its shards and exits by itself.
+    // SIGTERM: each runner releases its shards and exits 0 by itself.
     for (const r of runners) r.child.kill("SIGTERM")
     const exits = await Promise.all(runners.map((r) => r.done))
-    for (const e of exits) expect(e.signal === "SIGTERM" || e.code === 0 || e.code === 130 || e.code === 143, `${e.code} ${e.signal} ${e.stderr.slice(-1000)}`).toBe(true)
+    for (const e of exits) expect(e.code, `${e.signal} ${e.stderr.slice(-1000)}`).toBe(0)
   })
 
-  it("loses a runner to SIGKILL mid-search and still ends with the single runner's trees, nothing paid twice", { timeout: 240_000 }, async () => {
-    const [refDb, db] = await Promise.all([database("kref"), database("kill")])
-    const reference = runCli(["run", "--config", configFile], { cwd: dirFor("kref"), env: { DATABASE_URL: refDb.url } })
-    const runners = await startRunners(db.url)
-    const victim = runners[2]!
-    const seed = Math.floor(Math.random() * 4) + 2
-    console.log(`SIGKILL of 127.0.0.4 once the running searches have ${seed} nodes stored (seed ${seed})`)
-    const coordinator = runCli(["run", "--config", configFile, "--cluster", "--listen", `127.0.0.1:${20_000 + Math.floor(Math.random() * 20_000)}`], {
-      cwd: dirFor("kcoordinator"),
-      env: { DATABASE_URL: db.url }
-    })
-    // `searches.runner` is written when a search finishes, so the victim's share is known only
-    // afterwards: every search not completed at the kill must end on a survivor.
-    let killedAt = -1
-    let completedAtKill: Array<string> = []
-    for (let i = 0; i < 600 && killedAt < 0; i++) {
-      const [row] = await query(
-        db.url,
-        `select count(*)::int as n from nodes n join searches s on s.id = n.search_id
-          where s.status = 'running'`
-      )
-      if (row.n >= seed) {
-        victim.child.kill("SIGKILL")
-        killedAt = row.n
-        const done = await query(db.url, `select problem_id from searches where run_id = $1 and status = 'completed'`, [runId])
-        completedAtKill = done.map((r) => r.problem_id)
-      } else await new Promise((r) => setTimeout(r, 200))
+  it("loses a runner to SIGKILL mid-search, takes it back at the same address, and still ends with the single runner's trees, nothing paid twice", { timeout: 300_000 }, async () => {
+    const { coordinator, db, moved, refDb, runners } = await runUntilVictimStopped("kill", "SIGKILL")
+    // The killed runner comes back at its address: it registers again and takes shards again.
+    const rejoined = await startRunner("127.0.0.4", 34431, db.url)
+    let shards = 0
+    for (let i = 0; i < 300 && shards === 0; i++) {
+      shards = await shardsHeld(db.url, VICTIM)
+      if (shards === 0) await new Promise((r) => setTimeout(r, 200))
     }
-    expect(killedAt, "the victim's searches never started").toBeGreaterThan(0)
-    const clustered = await coordinator
-    expect(clustered.code, clustered.stderr.slice(-3000)).toBe(0)
-    const ref = await reference
-    expect(ref.code, ref.stderr.slice(-3000)).toBe(0)
-    const placed = await query(db.url, `select problem_id, runner from searches where run_id = $1 order by problem_id`, [runId])
-    console.log(`after the kill (at ${killedAt} nodes):\n  ${placed.map((r) => `${r.problem_id}: ${r.runner}`).join("\n  ")}`)
-    for (const row of placed) if (!completedAtKill.includes(row.problem_id)) expect(row.runner, row.problem_id).toMatch(/^127\.0\.0\.[23]:34431$/)
-    expect(await trees(db.url)).toEqual(await trees(refDb.url))
-    const paid = `select sum(executions)::int as executions, sum(model_calls)::int as calls, sum(tokens)::int as tokens from searches where run_id = $1`
-    expect(await query(db.url, paid, [runId])).toEqual(await query(refDb.url, paid, [runId]))
+    console.log(`127.0.0.4 rejoined and holds ${shards} shards of the search group`)
+    expect(shards, "the restarted runner took no shard").toBeGreaterThan(0)
+    await expectSameRun(await coordinator, db.url, refDb)
+    // Its searches were resumed by the others before it came back.
+    for (const runner of Object.values(moved)) expect(runner).toMatch(/^127\.0\.0\.[23]:34431$/)
+    const listed = JSON.parse((await runCli(["runners", "--json"], { env: { DATABASE_URL: db.url } })).stdout) as Array<{ address: string; health: string }>
+    expect(listed.find((r) => r.address === VICTIM)?.health).toBe("healthy")
+    for (const r of [runners[0]!, runners[1]!, rejoined]) r.child.kill("SIGTERM")
+    await Promise.all([...runners, rejoined].map((r) => r.done))
+  })
+
+  it("hands a runner's searches over on SIGTERM: it exits 0 and the run ends with the single runner's trees, nothing paid twice", { timeout: 300_000 }, async () => {
+    const { coordinator, db, moved, refDb, runners, victimExit } = await runUntilVictimStopped("term", "SIGTERM")
+    expect(victimExit.code, victimExit.stderr.slice(-2000)).toBe(0)
+    expect(victimExit.stderr).toContain("stopped: its shards went back to the cluster")
+    await expectSameRun(await coordinator, db.url, refDb)
+    for (const runner of Object.values(moved)) expect(runner).toMatch(/^127\.0\.0\.[23]:34431$/)
     for (const r of runners.slice(0, 2)) r.child.kill("SIGTERM")
-    await Promise.all(runners.map((r) => r.done))
+    const exits = await Promise.all(runners.map((r) => r.done))
+    for (const e of exits) expect(e.code, e.stderr.slice(-1000)).toBe(0)
+  })
+  it("stops a runner that lost the database past the outage limit: a clear message and exit code 75", { timeout: 120_000 }, async () => {
+    const db = await database("lost")
+    const runner = await startRunner("127.0.0.5", 34431, db.url, { O1CODER_DB_OUTAGE_LIMIT: "4 seconds" })
+    let shards = 0
+    for (let i = 0; i < 300 && shards === 0; i++) {
+      shards = await shardsHeld(db.url, "127.0.0.5:34431")
+      if (shards === 0) await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(shards, "the runner took no shard").toBeGreaterThan(0)
+    // The database refuses connections and its sessions end: the runner cannot renew its shards.
+    await admin(async (c) => {
+      await c.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS false`)
+      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name])
+    })
+    const exit = await runner.done
+    await admin((c) => c.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`))
+    expect(exit.code, exit.stderr.slice(-2000)).toBe(75)
+    expect(exit.stderr).toMatch(/runner 127\.0\.0\.5:34431 stopped: database unreachable for \d+s/)
   })
 })
+

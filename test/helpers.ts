@@ -24,10 +24,13 @@ export interface CliOptions {
   readonly detached?: boolean | undefined
   /** Called with each stderr line as it arrives (stage markers). */
   readonly onStderrLine?: ((line: string, child: ChildProcess) => void) | undefined
+  /** A command the CLI runs under, which execs it (`ip netns exec NS`: in a network namespace). */
+  readonly wrap?: ReadonlyArray<string> | undefined
 }
 
 export const startCli = (args: ReadonlyArray<string>, options: CliOptions = {}) => {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const argv = [...(options.wrap ?? []), process.execPath, CLI, ...args]
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

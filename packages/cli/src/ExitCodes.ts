@@ -20,8 +20,9 @@ export const DATABASE_UNAVAILABLE: ReadonlySet<string> = new Set(["DatabaseUnrea
 let stoppedCleanly = false
 
 /**
- * A service (`o1coder serve`) stopped by a signal after it finished everything in flight: that is how
- * a service ends normally (systemd, Kubernetes), so the interruption exits 0, not 130.
+ * A service (`o1coder serve`, `o1coder runner`) stopped by a signal after it finished or handed back
+ * everything in flight: that is how a service ends normally (systemd, Kubernetes), so the interruption
+ * exits 0, not 130.
  */
 export const markStoppedCleanly = (): void => {
   stoppedCleanly = true

@@ -281,6 +281,9 @@ const overlay = (values: Map<string, string>) => <A, E, R>(effect: Effect.Effect
 /** Runs `effect` on the store at `target` (the demo's own data directory, the store `ui` shows). */
 export const withStore = (target: DatabaseTarget) => overlay(storeSettings(target))
 
+/** Runs `effect` with the settings `values` over those in effect (a command's own settings of the layers it builds). */
+export const withSettings = overlay
+
 /** The global options of the command line as config over the environment's. */
 export const globalsProvider = (globals: { readonly databaseUrl: Option.Option<string> }) =>
   ConfigProvider.fromMap(new Map(Option.match(globals.databaseUrl, { onNone: () => [], onSome: (url) => [["DATABASE_URL", url]] }))).pipe(

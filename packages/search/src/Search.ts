@@ -251,6 +251,7 @@ export class Search extends Effect.Service<Search>()("o1coder/Search", {
           return outcomeOf(record, all, record, "completed", "already_completed", all.some(solvesSuite), true)
         }
         if (record.status === "failed") yield* repo.reopen(record.id)
+        yield* repo.claim(record.id)
         return yield* drive(record, stored, input, true)
       })
 

@@ -2,7 +2,7 @@ import { describeError } from "@o1coder/domain"
 import { ClusterSchema, ShardingConfig } from "@effect/cluster"
 import { Activity, Workflow } from "@effect/workflow"
 import { RunsRepo } from "@o1coder/store/RunsRepo"
-import { SearchRepo } from "@o1coder/store/SearchRepo"
+import { SearchRunner } from "@o1coder/store/SearchRepo"
 import { Context, Effect, Option, Schema } from "effect"
 import { decodeConfig } from "./RunConfig.ts"
 import { StageError, Versions, type StagesService } from "./Stages.ts"
@@ -47,12 +47,11 @@ export const SearchWorkflow = Workflow.make({
 const orStageError = (stage: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.mapError(effect, (e) => (e instanceof StageError ? e : new StageError({ stage, reason: describeError(e), cause: e })))
 
-/** The search workflow's body: the run's stages on this runner, the search, and who finished it. */
+/** The search workflow's body: the run's stages on this runner, and the search, recorded as this runner's. */
 export const SearchWorkflowLive = SearchWorkflow.toLayer(({ problemId, round, runId, suiteId, versions }) =>
   Effect.gen(function* () {
     const stage = `search ${problemId}`
     const repo = yield* RunsRepo
-    const searches = yield* SearchRepo
     const sharding = yield* ShardingConfig.ShardingConfig
     const runner = Option.match(sharding.runnerAddress, { onNone: () => "client", onSome: (a) => `${a.host}:${a.port}` })
     const run = yield* repo.get(runId).pipe(orStageError(stage))
@@ -62,11 +61,8 @@ export const SearchWorkflowLive = SearchWorkflow.toLayer(({ problemId, round, ru
       name: "search",
       success: Schema.String,
       error: StageError,
-      execute: Effect.gen(function* () {
-        const searchId = yield* stages.search({ runId, round, config, versions }, problemId, suiteId)
-        yield* searches.setRunner(searchId, runner).pipe(orStageError(stage))
-        return searchId
-      })
+      // The search's row names this runner from its start (or its resumption here) on.
+      execute: stages.search({ runId, round, config, versions }, problemId, suiteId).pipe(Effect.provideService(SearchRunner, runner))
     }).pipe(Activity.retry({ times: 2 }))
   }).pipe(Effect.withSpan("SelfPlay.clusterSearch", { attributes: { runId, round, problemId } }))
 )

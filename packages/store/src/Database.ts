@@ -65,6 +65,13 @@ export const describeTarget = (target: DatabaseTarget): string =>
 /** How long one PGlite statement may block the program before it ends, resumable (PgliteClient `stallLimit`). */
 const stallLimit = Config.duration("O1CODER_PGLITE_STALL_LIMIT").pipe(Config.withDefault(Duration.seconds(30)))
 
+/**
+ * What the process's Postgres sessions are called in `pg_stat_activity` (`application_name`): a
+ * cluster runner says which one it is (`o1coder runner HOST:PORT`), so its backends, and the
+ * advisory locks of its shards in `pg_locks`, can be told apart.
+ */
+export const applicationName = Config.string("O1CODER_DB_APPLICATION_NAME").pipe(Config.withDefault("o1coder"))
+
 const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, unknown, DatabaseOutage> => {
   if (target._tag === "Postgres") {
     const address = parsePostgresUrl(Redacted.value(target.url))
@@ -72,15 +79,16 @@ const clientLayer = (target: DatabaseTarget): Layer.Layer<SqlClient.SqlClient, u
     // int8 (counts, bigserial) as numbers, as PGlite returns them, so both backends give equal rows;
     // values beyond 2^53 (the cluster's 64-bit message ids) stay exact strings.
     const int8 = (v: string) => (Number.isSafeInteger(Number(v)) ? Number(v) : v)
-    const pgLayer = PgClient.layer({
+    const pgLayer = Layer.unwrapEffect(Effect.map(applicationName, (name) => PgClient.layer({
       url: target.url,
+      applicationName: name,
       // A server that does not answer a connection attempt (a partition) fails it, to be retried.
       connectTimeout: Duration.seconds(10),
       types: {
         getTypeParser: ((oid: number, format?: "text" | "binary") =>
           oid === 20 && format !== "binary" ? int8 : pg.types.getTypeParser(oid, format as "text")) as never
       }
-    }).pipe(Layer.catchAll((error) => Layer.fail(connectFailed(address, error))))
+    }))).pipe(Layer.catchAll((error) => Layer.fail(connectFailed(address, error))))
     // Every statement of the program (repositories, migrations, the cluster's message storage) waits out an outage.
     return Layer.effect(
       SqlClient.SqlClient,

@@ -3,8 +3,17 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Node, NotFound } from "@o1coder/domain"
 import * as SqlSchema from "@effect/sql/SqlSchema"
-import { Effect, Option, Schema } from "effect"
+import { Context, Effect, Option, Schema } from "effect"
 import { orDieOnBadRows, selectList } from "./Rows.ts"
+
+/**
+ * The cluster runner (its advertised `HOST:PORT`) the searches of the current fiber run on, recorded
+ * in `searches.runner` when a search starts there or resumes there; null (nothing recorded) for the
+ * embedded single runner.
+ */
+export class SearchRunner extends Context.Reference<SearchRunner>()("o1coder/store/SearchRunner", {
+  defaultValue: (): string | null => null
+}) {}
 
 /** One row of `searches`: a search of one problem, its budgets spent and where it stands. */
 export class SearchRecord extends Schema.Class<SearchRecord>("SearchRecord")({
@@ -27,7 +36,7 @@ export class SearchRecord extends Schema.Class<SearchRecord>("SearchRecord")({
   finishedAt: Schema.NullOr(Schema.DateFromSelf)
 }) {}
 
-/** Searches of one round finished by one cluster runner. */
+/** Searches of one round held (running, or finished) by one cluster runner. */
 export const RunnerSearches = Schema.Struct({ round: Schema.Number, runner: Schema.String, searches: Schema.Number })
 
 /** The size and outcome of one stored tree (`treeStats`); the answer's columns are null without an answer. */
@@ -164,7 +173,8 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
         policy_version: Schema.String,
         config: Schema.parseJson(),
         seed: Schema.Number,
-        status: Schema.Literal("running")
+        status: Schema.Literal("running"),
+        runner: Schema.NullOr(Schema.String)
       }),
       Result: Schema.Struct({ id: Schema.String }),
       execute: (row) => sql`insert into searches ${sql.insert(row)} on conflict (id) do nothing returning id`
@@ -183,7 +193,8 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
             policy_version: search.policyVersion,
             config: search.config,
             seed: search.seed,
-            status: "running"
+            status: "running",
+            runner: yield* SearchRunner
           }))
           if (Option.isSome(inserted)) yield* insertNodes([search.root])
           return Option.isSome(inserted)
@@ -292,9 +303,11 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
         })
       )
 
-    /** Records the cluster runner (its advertised address) that finished a search. */
-    const setRunner = (searchId: string, runner: string) =>
-      sql`update searches set runner = ${runner} where id = ${searchId}`.pipe(Effect.asVoid)
+    /** A stored search continues here: the current fiber's cluster runner holds it now (nothing on the embedded runner). */
+    const claim = (searchId: string) =>
+      Effect.flatMap(SearchRunner, (runner) =>
+        runner === null ? Effect.void : Effect.asVoid(sql`update searches set runner = ${runner} where id = ${searchId}`)
+      )
 
     const runnersOf = SqlSchema.findAll({
       Request: Schema.String,
@@ -303,7 +316,7 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
         sql`select round::int as round, runner, count(*)::int as searches from searches
           where run_id = ${runId} and runner is not null group by round, runner order by round, runner`
     })
-    /** How many of a run's searches each cluster runner finished, per round (embedded runs have none). */
+    /** How many of a run's searches each cluster runner holds or finished, per round (embedded runs have none). */
     const runnersByRound = (runId: string) => orDieOnBadRows(runnersOf(runId))
 
     /** Marks a search failed, keeping the counters of its last checkpoint. */
@@ -376,6 +389,6 @@ export class SearchRepo extends Effect.Service<SearchRepo>()("o1coder/SearchRepo
     /** Per round of a run: how many searches it has and how many of them completed. */
     const progressByRound = (runId: string) => orDieOnBadRows(roundsOf(runId))
 
-    return { create, get, find, nodes, checkpoint, finish, setRunner, runnersByRound, markFailed, reopen, list, nodesOfProblem, treeStats, totalsByRun, progressByRound } as const
+    return { create, get, find, nodes, checkpoint, finish, claim, runnersByRound, markFailed, reopen, list, nodesOfProblem, treeStats, totalsByRun, progressByRound } as const
   })
 }) {}

@@ -2,7 +2,9 @@ import { Command, Options } from "@effect/cli"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { parseAddress, type ClusterOptions } from "@o1coder/selfplay/ClusterEngine"
 import { Config, Console, Effect, Option, Schema } from "effect"
-import { provide, provideWith } from "../Layers.ts"
+import { DatabaseOutage } from "@o1coder/store/Outage"
+import { ExitCode, markStoppedCleanly } from "../ExitCodes.ts"
+import { provide, provideWith, withSettings } from "../Layers.ts"
 import { output, printTable } from "../Output.ts"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table."))
@@ -39,19 +41,33 @@ export const runner = Command.make("runner", { listen: listenOption("127.0.0.1:3
     const cluster = yield* clusterOptions("runner", listen, advertise)
     const name = `${cluster.advertise.host}:${cluster.advertise.port}`
     yield* Effect.gen(function* () {
+      const outage = yield* DatabaseOutage
       yield* Console.log(`runner ${name} joined the cluster (listening on ${cluster.listen.host}:${cluster.listen.port}); SIGTERM stops it`)
-      return yield* Effect.never
+      // A runner serves until SIGTERM, or until the database has been unreachable past
+      // O1CODER_DB_OUTAGE_LIMIT: then it stops (exit 75) rather than holding shards it cannot renew.
+      // A statement every second measures an outage even while the cluster itself has none under way.
+      const sql = yield* SqlClient.SqlClient
+      const probe = Effect.forever(Effect.zipRight(Effect.ignore(sql`select 1`), Effect.sleep("1 second")))
+      const lost = yield* Effect.flip(Effect.raceFirst(outage.lost, probe))
+      yield* Console.error(
+        `runner ${name} stopped: ${lost.message}; its shards go to the other runners as its sessions end; start it again once the database answers`
+      )
+      // Handing shards back needs the database: the process ends within 10 s whatever the cluster's shutdown still waits for.
+      yield* Effect.sync(() => setTimeout(() => process.exit(ExitCode.databaseUnavailable), 10_000).unref())
+      return yield* lost
     }).pipe(
       provideWith((graph) => graph.runner(cluster)),
-      // The layer's scope closes after this: shards are released and in-flight searches handed back.
-      Effect.onInterrupt(() => Console.error(`runner ${name} stopping: its shards go back to the cluster`))
+      Effect.onInterrupt(() => Effect.zipRight(Console.error(`runner ${name} stopped: its shards went back to the cluster`), Effect.sync(markStoppedCleanly))),
+      // Its sessions in pg_stat_activity (and the advisory locks of its shards in pg_locks) say which runner they are.
+      withSettings(new Map([["O1CODER_DB_APPLICATION_NAME", `o1coder runner ${name}`]]))
     )
   })
 ).pipe(
   Command.withDescription(
     "Join the self-play cluster as a runner\n" +
       "A long-lived process hosting its share of the searches of `o1coder run --cluster`, through the shared Postgres\n" +
-      "(runners, shard locks and messages in cluster_* tables) with its own sandbox pool. SIGTERM releases its shards.\n\n" +
+      "(runners, shard locks and messages in cluster_* tables) with its own sandbox pool. SIGTERM hands its shards\n" +
+      "back and exits 0; a database unreachable past O1CODER_DB_OUTAGE_LIMIT stops it with exit code 75.\n\n" +
       "Example:\n" +
       "  o1coder runner --listen 0.0.0.0:34431 --advertise node7:34431"
   )
@@ -95,7 +111,7 @@ export const runners = Command.make("runners", { json }, ({ json }) =>
   Command.withDescription(
     "List the cluster's registered runners and their health\n" +
       "From cluster_runners in the store: address, shard groups (default: run workflows; search: searches), heartbeat\n" +
-      "age, and how many searches each finished (--database-url for the cluster's Postgres).\n\nExample:\n  o1coder runners"
+      "age, and how many searches each holds or finished (--database-url for the cluster's Postgres).\n\nExample:\n  o1coder runners"
   )
 )
 
