@@ -148,9 +148,10 @@ def encode(value, digest_weight="default"):
             add('{"t":"str","v":' + _esc(s) + "}")
         elif kind == "float":
             add('{"t":"float","v":' + _enc_float(_float_float(x)) + "}")
-        elif kind == "list" or kind == "tuple":
-            add('{"t":"list","v":[' if kind == "list" else '{"t":"tuple","v":[')
+        elif kind == "list" or kind == "tuple" or kind == "set":
+            add('{"t":"' + kind + '","v":[')
             first = True
+            # An exact list or tuple is read as it is; subclasses and sets through the base type's own methods.
             for e in (x if t is list or t is tuple else _items(x, kind)):
                 if first:
                     first = False
@@ -167,16 +168,6 @@ def encode(value, digest_weight="default"):
             budget[1] -= _len(b)
             budget[2] -= _len(b)
             add('{"t":"bytes","v":' + _esc(_bytes_decode(b, "latin-1")) + "}")
-        elif kind == "set":
-            add('{"t":"set","v":[')
-            first = True
-            for e in _items(x, kind):
-                if first:
-                    first = False
-                else:
-                    add(",")
-                enc(e, depth + 1)
-            add("]}")
         elif kind == "dict":
             add('{"t":"dict","v":[')
             first = True
