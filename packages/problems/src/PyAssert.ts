@@ -279,6 +279,22 @@ export const splitAssertScript = (script: string): { readonly asserts: ReadonlyA
 }
 
 /**
+ * Where the string literal starting at `i` (a quote, maybe after prefix letters, not inside a
+ * name) ends, leniently: an unterminated literal runs to the end of `source`. Undefined when no
+ * literal starts at `i`.
+ */
+const stringEnd = (source: string, i: number): number | undefined => {
+  const prefix = /^[rRbBuUfF]{0,2}(?='|")/.exec(source.slice(i, i + 3))
+  if (prefix === null || (i > 0 && /\w/.test(source[i - 1]!))) return undefined
+  let j = i + prefix[0].length
+  const q = source[j]!
+  const close = source.startsWith(q.repeat(3), j) ? q.repeat(3) : q
+  j += close.length
+  while (j < source.length && !source.startsWith(close, j)) j += source[j] === "\\" ? 2 : 1
+  return Math.min(source.length, j + close.length)
+}
+
+/**
  * Logical lines of Python source (a statement may span lines inside brackets, strings or after a
  * backslash), with comments removed; each with the indentation of its first line.
  */
@@ -293,16 +309,10 @@ export const logicalLines = (source: string): ReadonlyArray<{ readonly indent: n
   }
   while (i < source.length) {
     const c = source[i]!
-    const prefix = /^[rRbBuUfF]{0,2}(?='|")/.exec(source.slice(i, i + 3))
-    if (prefix !== null && !(i > 0 && /\w/.test(source[i - 1]!))) {
-      let j = i + prefix[0].length
-      const q = source[j]!
-      const close = source.startsWith(q.repeat(3), j) ? q.repeat(3) : q
-      j += close.length
-      while (j < source.length && !source.startsWith(close, j)) j += source[j] === "\\" ? 2 : 1
-      j = Math.min(source.length, j + close.length)
-      current += source.slice(i, j)
-      i = j
+    const end = stringEnd(source, i)
+    if (end !== undefined) {
+      current += source.slice(i, end)
+      i = end
       continue
     }
     if (c === "#") {
@@ -329,16 +339,10 @@ const renameIdentifier = (source: string, name: string, to: string): string => {
   let out = ""
   let i = 0
   while (i < source.length) {
-    const prefix = /^[rRbBuUfF]{0,2}(?='|")/.exec(source.slice(i, i + 3))
-    if (prefix !== null && !(i > 0 && /\w/.test(source[i - 1]!))) {
-      let j = i + prefix[0].length
-      const q = source[j]!
-      const close = source.startsWith(q.repeat(3), j) ? q.repeat(3) : q
-      j += close.length
-      while (j < source.length && !source.startsWith(close, j)) j += source[j] === "\\" ? 2 : 1
-      j = Math.min(source.length, j + close.length)
-      out += source.slice(i, j)
-      i = j
+    const end = stringEnd(source, i)
+    if (end !== undefined) {
+      out += source.slice(i, end)
+      i = end
       continue
     }
     const m = /^[A-Za-z_]\w*/.exec(source.slice(i))
