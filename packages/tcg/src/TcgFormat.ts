@@ -159,8 +159,12 @@ export const bracketDepth = (s: string): number => {
   return depth
 }
 
-/** Positions of `needle` in `s` at bracket depth 0 and outside strings. */
-const topLevelIndexOf = (s: string, needle: string, from = 0): number => {
+/**
+ * Walks `s` from `from` outside string literals, calling `visit` with each character, its index
+ * and the bracket depth before it; returns the first index `visit` gives, -1 when it gives none
+ * or a string literal is left open.
+ */
+const scanCode = (s: string, from: number, visit: (c: string, i: number, depth: number) => number | undefined): number => {
   let depth = 0
   for (let i = from; i < s.length; i++) {
     const c = s[i]!
@@ -168,30 +172,23 @@ const topLevelIndexOf = (s: string, needle: string, from = 0): number => {
       const end = skipString(s, i)
       if (end < 0) return -1
       i = end - 1
-    } else if (OPEN.includes(c)) depth++
+      continue
+    }
+    const hit = visit(c, i, depth)
+    if (hit !== undefined) return hit
+    if (OPEN.includes(c)) depth++
     else if (CLOSE.includes(c)) depth--
-    else if (depth === 0 && s.startsWith(needle, i)) return i
   }
   return -1
 }
 
+/** Positions of `needle` in `s` at bracket depth 0 and outside strings. */
+const topLevelIndexOf = (s: string, needle: string, from = 0): number =>
+  scanCode(s, from, (c, i, depth) => (depth === 0 && !OPEN.includes(c) && !CLOSE.includes(c) && s.startsWith(needle, i) ? i : undefined))
+
 /** Index of the bracket closing the one at `open`, or -1. */
-const matchingClose = (s: string, open: number): number => {
-  let depth = 0
-  for (let i = open; i < s.length; i++) {
-    const c = s[i]!
-    if (c === "'" || c === '"') {
-      const end = skipString(s, i)
-      if (end < 0) return -1
-      i = end - 1
-    } else if (OPEN.includes(c)) depth++
-    else if (CLOSE.includes(c)) {
-      depth--
-      if (depth === 0) return i
-    }
-  }
-  return -1
-}
+const matchingClose = (s: string, open: number): number =>
+  scanCode(s, open, (c, i, depth) => (depth === 1 && CLOSE.includes(c) ? i : undefined))
 
 /** The argument text of the first call of `name` in a statement (`assert set(f(1, 2)) == ...` gives `1, 2`). */
 export const callArgsIn = (source: string, name: string): string | undefined => {
@@ -220,15 +217,8 @@ const asOperand = (expected: string): string => (topLevelIndexOf(expected, ",") 
 
 /** Removes a trailing `# comment` outside strings. */
 const stripComment = (s: string): string => {
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!
-    if (c === "'" || c === '"') {
-      const end = skipString(s, i)
-      if (end < 0) return s
-      i = end - 1
-    } else if (c === "#") return s.slice(0, i).trimEnd()
-  }
-  return s
+  const hash = scanCode(s, 0, (c, i) => (c === "#" ? i : undefined))
+  return hash < 0 ? s : s.slice(0, hash).trimEnd()
 }
 
 /**
