@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
-import { canonicalJson, hashOf, Node } from "@o1coder/domain"
+import { canonicalJson, DatasetId, hashOf, Node, RunId } from "@o1coder/domain"
 import { Effect, Option, Schema, Struct } from "effect"
 import { orDieOnBadRows, selectList } from "./Rows.ts"
 
@@ -11,13 +11,13 @@ import { orDieOnBadRows, selectList } from "./Rows.ts"
  * generated case is not a copy of one.
  */
 export class DatasetRow extends Schema.Class<DatasetRow>("DatasetRow")({
-  id: Schema.String,
+  id: DatasetId,
   kind: Schema.String,
   format: Schema.String,
   path: Schema.String,
   sha256: Schema.String,
   rows: Schema.Number,
-  runId: Schema.NullOr(Schema.String),
+  runId: Schema.NullOr(RunId),
   round: Schema.NullOr(Schema.Number),
   filters: Schema.Unknown,
   createdAt: Schema.DateFromSelf

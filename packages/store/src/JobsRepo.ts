@@ -1,5 +1,5 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import { canonicalJson } from "@o1coder/domain"
+import { canonicalJson, JobId, RunId } from "@o1coder/domain"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Effect, Option, Schema } from "effect"
 import { orDieOnBadRows, selectList } from "./Rows.ts"
@@ -9,12 +9,12 @@ export const JobStatus = Schema.Literal("pending", "running", "succeeded", "fail
 export type JobStatus = typeof JobStatus.Type
 
 export class JobRow extends Schema.Class<JobRow>("JobRow")({
-  id: Schema.String,
+  id: JobId,
   backend: Schema.String,
   stage: Schema.String,
   externalId: Schema.NullOr(Schema.String),
   status: JobStatus,
-  runId: Schema.NullOr(Schema.String),
+  runId: Schema.NullOr(RunId),
   round: Schema.NullOr(Schema.Number),
   spec: Schema.Unknown,
   outputDir: Schema.NullOr(Schema.String),

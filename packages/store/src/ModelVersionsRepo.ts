@@ -1,21 +1,21 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import { canonicalJson } from "@o1coder/domain"
+import { canonicalJson, JobId, ModelVersionId, RunId } from "@o1coder/domain"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Effect, Option, Schema } from "effect"
 import { orDieOnBadRows, selectList } from "./Rows.ts"
 
 /** The `model_versions` table: every model the loop used or produced, with its lineage. */
 export class ModelVersionRow extends Schema.Class<ModelVersionRow>("ModelVersionRow")({
-  id: Schema.String,
+  id: ModelVersionId,
   role: Schema.Literal("policy", "tcg", "prm"),
   /** What o1coder samples from (a model spec string). */
   spec: Schema.String,
   /** What a trainer loads: an HF id or a checkpoint directory; null when unknown (e.g. a hosted API). */
   checkpoint: Schema.NullOr(Schema.String),
-  parentId: Schema.NullOr(Schema.String),
-  runId: Schema.NullOr(Schema.String),
+  parentId: Schema.NullOr(ModelVersionId),
+  runId: Schema.NullOr(RunId),
   round: Schema.NullOr(Schema.Number),
-  jobId: Schema.NullOr(Schema.String),
+  jobId: Schema.NullOr(JobId),
   datasets: Schema.Array(Schema.String),
   meta: Schema.Unknown,
   createdAt: Schema.DateFromSelf

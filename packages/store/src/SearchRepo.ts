@@ -1,7 +1,7 @@
 import { notFoundAmong } from "./Known.ts"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Node, NotFound } from "@o1coder/domain"
+import { ModelVersionId, Node, NotFound, ProblemId, RunId, SearchId, SuiteId } from "@o1coder/domain"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Context, Effect, Option, Schema } from "effect"
 import { orDieOnBadRows, selectList } from "./Rows.ts"
@@ -17,12 +17,12 @@ export class SearchRunner extends Context.Reference<SearchRunner>()("o1coder/sto
 
 /** One row of `searches`: a search of one problem, its budgets spent and where it stands. */
 export class SearchRecord extends Schema.Class<SearchRecord>("SearchRecord")({
-  id: Schema.String,
-  problemId: Schema.String,
-  runId: Schema.NullOr(Schema.String),
+  id: SearchId,
+  problemId: ProblemId,
+  runId: Schema.NullOr(RunId),
   round: Schema.NullOr(Schema.Number),
-  suiteId: Schema.NullOr(Schema.String),
-  policyVersion: Schema.String,
+  suiteId: Schema.NullOr(SuiteId),
+  policyVersion: ModelVersionId,
   config: Schema.Unknown,
   seed: Schema.Number,
   status: Schema.Literal("running", "completed", "failed"),
