@@ -1,11 +1,10 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { REPO_ROOT } from "@o1coder/domain"
 import { Database } from "@o1coder/store"
-import { PG_ADMIN_URL } from "@o1coder/store/TestDatabase"
+export { pgAdmin } from "@o1coder/store/TestDatabase"
 import { Effect } from "effect"
 import { spawn, type ChildProcess } from "node:child_process"
 import * as NodePath from "node:path"
-import pg from "pg"
 
 /** The CLI entry point, run with the current node: the same program users start with `npx o1coder`. */
 export const CLI = NodePath.join(REPO_ROOT, "packages/cli/bin/o1coder.mjs")
@@ -64,13 +63,3 @@ export const withPglite = <A>(dataDir: string, f: (sql: SqlClient.SqlClient) => 
     ) as Effect.Effect<A, unknown, never>
   )
 
-/** One connection to the test server's admin database for `f`, closed afterwards. */
-export const pgAdmin = async <A>(f: (c: pg.Client) => Promise<A>) => {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL })
-  await client.connect()
-  try {
-    return await f(client)
-  } finally {
-    await client.end()
-  }
-}

@@ -1,7 +1,7 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { Server, Settings } from "../src/index.ts"
-import { fence, generous, storeAndSandbox } from "./fixtures.ts"
+import { fence, generous, postJson, storeAndSandbox } from "./fixtures.ts"
 
 /**
  * A hostile program (an endless loop, a sleep, a fork bomb, endless output) sent to /run_code while an
@@ -27,8 +27,6 @@ const honest = (k: number) =>
     ? { completion: fence(`def add(a, b):\n    return a + b  # ${k}`), reward: 1 }
     : { completion: fence(`def add(a, b):\n    return a * b  # ${k}`), reward: 0.25 }
 
-const post = (url: string, body: unknown) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }))
 
 describe("hostile programs next to honest requests", () => {
   layer(storeAndSandbox, { timeout: 300_000, excludeTestServices: true })((it) => {
@@ -43,14 +41,14 @@ describe("hostile programs next to honest requests", () => {
             while (!done) {
               const k = seq++
               const c = honest(k)
-              const r = await post(`${url}/v1/reward`, { run: "hostile-test", completions: [{ completion: c.completion, problem: add }] })
+              const r = await postJson(`${url}/v1/reward`, { run: "hostile-test", completions: [{ completion: c.completion, problem: add }] })
               answers.push({ at: performance.now(), status: r.status, right: r.status === 200 && Math.abs(r.json.results[0].reward - c.reward) < 1e-9 })
             }
           })()
           const hostile: Array<{ readonly name: string; readonly status: string; readonly runStatus: string; readonly during: number }> = []
           for (const h of HOSTILE) {
             const sent = performance.now()
-            const r = yield* Effect.promise(() => post(`${url}/run_code`, { code: h.code, language: "python", stdin: "", run_timeout: h.name === "output" ? 20 : 3 }))
+            const r = yield* Effect.promise(() => postJson(`${url}/run_code`, { code: h.code, language: "python", stdin: "", run_timeout: h.name === "output" ? 20 : 3 }))
             const answered = performance.now()
             hostile.push({ name: h.name, status: r.json.status, runStatus: r.json.run_result?.status, during: answers.filter((a) => a.at > sent && a.at < answered).length })
           }

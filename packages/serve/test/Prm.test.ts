@@ -4,7 +4,7 @@ import { Effect, Layer } from "effect"
 import * as NodeHttp from "node:http"
 import type { AddressInfo } from "node:net"
 import { Server, Settings } from "../src/index.ts"
-import { generous, storeAndSandbox } from "./fixtures.ts"
+import { generous, post, storeAndSandbox } from "./fixtures.ts"
 
 /**
  * A PRM inside the service: with one configured (here `HttpPrm` against a vLLM-style `/pooling`
@@ -41,8 +41,6 @@ const pooling = Layer.scoped(
 const add = { kind: "function", entry_point: "add", statement: "Add two numbers.", tests: ["assert add(1, 2) == 3", "assert add(2, 2) == 4"] }
 const steps = "### Step 1 [A1]\nadd them\n### Step 2 [A2]\nuse +\n### Step 3 [A3]\n```python\ndef add(a, b):\n    return a + b\n```\n"
 
-const post = (url: string, body: unknown) =>
-  Effect.promise(() => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any })))
 
 describe("a PRM inside the service", () => {
   layer(Layer.merge(storeAndSandbox, pooling), { timeout: 300_000, excludeTestServices: true })((it) => {

@@ -4,7 +4,7 @@ import * as CodeMutator from "@o1coder/models/CodeMutator"
 import { Effect } from "effect"
 import { fileURLToPath } from "node:url"
 import { Server, Settings } from "../src/index.ts"
-import { generous, python, storeAndSandbox } from "./fixtures.ts"
+import { generous, post, python, storeAndSandbox } from "./fixtures.ts"
 
 /**
  * verl's `sandbox_fusion` reward pointed at o1coder: a Python client speaking SandboxFusion's
@@ -32,8 +32,6 @@ const STDIO = [
 ].map((p) => ({ ...p, tests: p.tests.map(([input, output]) => new StdioTest({ input: input!, output: output! })) }))
 const CLIENT = fileURLToPath(new URL("./python/verl_sandbox_fusion_client.py", import.meta.url))
 
-const post = (url: string, body: unknown) =>
-  Effect.promise(() => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any })))
 
 describe("SandboxFusion /run_code", () => {
   layer(storeAndSandbox, { timeout: 300_000, excludeTestServices: true })((it) => {

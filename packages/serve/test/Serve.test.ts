@@ -7,29 +7,12 @@ import * as NodePath from "node:path"
 import { hashOf, REPO_ROOT, Test } from "@o1coder/domain"
 import { groundTruth } from "@o1coder/training/Exporter"
 import { Server, Settings } from "../src/index.ts"
-import { fence, type Fixture, generous, mbpp, python, storeAndSandbox, storeMbpp } from "./fixtures.ts"
+import { fence, type Fixture, generous, mbpp, post, python, storeAndSandbox, storeMbpp } from "./fixtures.ts"
 
 /** The reward service over real HTTP on a free port, scoring MBPP problems' generated suites. */
 
 const encodeTest = Schema.encodeSync(Test)
 const settings = (over: Partial<Settings.ServeSettings> = {}): Settings.ServeSettings => ({ ...Settings.defaults, port: 0, limits: generous, ...over })
-
-const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  Effect.promise(async () => {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: typeof body === "string" ? body : JSON.stringify(body)
-    })
-    const text = await response.text()
-    let json: any
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    return { status: response.status, headers: response.headers, json, text }
-  })
 
 const withServer = <A, E, R>(over: Partial<Settings.ServeSettings>, f: (url: string) => Effect.Effect<A, E, R>) =>
   Effect.scoped(Effect.flatMap(Server.start(settings(over)), f))

@@ -99,3 +99,22 @@ export const startServer = (databaseUrl: string, args: ReadonlyArray<string>) =>
 
 export const exited = (child: ChildProcess) =>
   new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.on("exit", () => resolve())))
+
+/** POSTs `body` (JSON, or a string sent as it is) and reads the answer; `json` is undefined when it is not JSON. */
+export const postJson = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body)
+  })
+  const text = await response.text()
+  let json: any
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  return { status: response.status, headers: response.headers, json, text }
+}
+
+export const post = (url: string, body: unknown, headers: Record<string, string> = {}) => Effect.promise(() => postJson(url, body, headers))

@@ -13,16 +13,18 @@ export const PG_ADMIN_URL = Effect.runSync(
   Config.string("O1CODER_TEST_PG_URL").pipe(Config.withDefault("postgres://postgres@127.0.0.1:5432/postgres"))
 )
 
-const admin = <A>(f: (client: pg.Client) => Promise<A>) =>
-  Effect.promise(async () => {
-    const client = new pg.Client({ connectionString: PG_ADMIN_URL })
-    await client.connect()
-    try {
-      return await f(client)
-    } finally {
-      await client.end()
-    }
-  })
+/** One connection to the test server's admin database for `f`, closed afterwards. */
+export const pgAdmin = async <A>(f: (client: pg.Client) => Promise<A>) => {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL })
+  await client.connect()
+  try {
+    return await f(client)
+  } finally {
+    await client.end()
+  }
+}
+
+const admin = <A>(f: (client: pg.Client) => Promise<A>) => Effect.promise(() => pgAdmin(f))
 
 export const freshPostgresUrl = Effect.acquireRelease(
   Effect.gen(function* () {
